@@ -1,0 +1,49 @@
+package net.otb.protocol;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+
+/** Agent → server: the outcome of a {@link ProfilePush} of a generation. */
+public record Applied(long generation, Status status, String detail) implements Message {
+
+    public static final String TYPE = "applied";
+
+    /** What became of a pushed generation on the box. */
+    public enum Status {
+        APPLIED("applied"), REJECTED("rejected"), ROLLED_BACK("rolledBack");
+
+        private final String wire;
+
+        Status(String wire) {
+            this.wire = wire;
+        }
+
+        @JsonValue
+        public String wire() {
+            return wire;
+        }
+
+        @JsonCreator
+        public static Status fromWire(String wire) {
+            for (Status status : values()) {
+                if (status.wire.equals(wire)) {
+                    return status;
+                }
+            }
+            throw new IllegalArgumentException("status must be applied, rejected or rolledBack, got " + wire);
+        }
+    }
+
+    public Applied {
+        Checks.positive(generation, "generation");
+        if (status == null) {
+            throw new IllegalArgumentException("status is required");
+        }
+        Checks.optional(detail, "detail", 1_024);
+    }
+
+    @Override
+    public String type() {
+        return TYPE;
+    }
+}

@@ -1,0 +1,81 @@
+package net.otb.protocol.tls;
+
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.SupportedCipherSuiteFilter;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import javax.net.ssl.SSLException;
+import net.otb.protocol.pki.Credentials;
+import net.otb.protocol.pki.RevocationList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds the TLS contexts of both ends: TLS 1.3 and 1.2 only, ECDHE key exchange with AEAD ciphers only,
+ * the fleet's CA as the only anchor. The server requires a client certificate.
+ */
+public final class TlsContexts {
+
+    public static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
+
+    /** TLS 1.3 suites first; the 1.2 ones are ECDHE-ECDSA with AEAD only, as every key is P-256. */
+    public static final List<String> CIPHERS = List.of(
+            "TLS_AES_128_GCM_SHA256",
+            "TLS_AES_256_GCM_SHA384",
+            "TLS_CHACHA20_POLY1305_SHA256",
+            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+            "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+            "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256");
+
+    private static final Logger LOG = LoggerFactory.getLogger(TlsContexts.class);
+
+    private TlsContexts() {
+    }
+
+    /**
+     * The server's context: presents {@code credentials}, requires a client certificate issued by one of
+     * {@code anchors}, not revoked, with the clientAuth usage.
+     *
+     * @throws SSLException when the credentials or the provider cannot be used
+     */
+    public static SslContext server(Credentials credentials, List<X509Certificate> anchors,
+                                    RevocationList revocations, TlsProvider provider) throws SSLException {
+        SslProvider resolved = provider.resolve();
+        SslContext context = SslContextBuilder
+                .forServer(credentials.key(), credentials.chain().toArray(X509Certificate[]::new))
+                .sslProvider(resolved)
+                .trustManager(FleetTrustManager.of(anchors, revocations))
+                .clientAuth(ClientAuth.REQUIRE)
+                .protocols(PROTOCOLS)
+                .ciphers(CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
+                .build();
+        LOG.info("server TLS: provider {}, protocols {}", TlsProvider.describe(resolved), String.join(",", PROTOCOLS));
+        return context;
+    }
+
+    /**
+     * A box's context: presents {@code credentials} and trusts only a server certificate issued by one of
+     * {@code anchors} with the serverAuth usage, and whose SANs match the host the handler is made for
+     * ({@code newHandler(alloc, host, port)}).
+     *
+     * @throws SSLException when the credentials or the provider cannot be used
+     */
+    public static SslContext client(Credentials credentials, List<X509Certificate> anchors, TlsProvider provider)
+            throws SSLException {
+        SslProvider resolved = provider.resolve();
+        SslContext context = SslContextBuilder.forClient()
+                .keyManager(credentials.key(), credentials.chain().toArray(X509Certificate[]::new))
+                .sslProvider(resolved)
+                .trustManager(FleetTrustManager.of(anchors, RevocationList.inMemory()))
+                .protocols(PROTOCOLS)
+                .ciphers(CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
+                .endpointIdentificationAlgorithm("HTTPS")
+                .build();
+        LOG.debug("client TLS: provider {}", TlsProvider.describe(resolved));
+        return context;
+    }
+
+}
