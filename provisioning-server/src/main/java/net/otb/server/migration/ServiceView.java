@@ -1,0 +1,26 @@
+package net.otb.server.migration;
+
+import java.util.Objects;
+
+/**
+ * What the offer change needs to know of a service at the moment a rule is checked.
+ *
+ * @param serviceName the service
+ * @param offer its current offer
+ * @param status its status; only {@code active} may change offer
+ * @param openMigration whether a migration of this service is open (ordered, paid and awaiting the box)
+ */
+public record ServiceView(String serviceName, String offer, String status, boolean openMigration) {
+
+    public static final String ACTIVE = "active";
+
+    public ServiceView {
+        Objects.requireNonNull(serviceName, "serviceName");
+        Objects.requireNonNull(offer, "offer");
+        Objects.requireNonNull(status, "status");
+    }
+
+    public boolean active() {
+        return ACTIVE.equals(status);
+    }
+}

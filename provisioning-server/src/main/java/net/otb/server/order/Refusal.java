@@ -1,0 +1,78 @@
+package net.otb.server.order;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Why a request of the order system is refused. The kind tells the HTTP edge which status to answer;
+ * the reason is written for the person reading the order system's logs.
+ *
+ * @param kind what sort of refusal this is
+ * @param reason one clear sentence
+ * @param fields the offending fields, one reason each (empty when the refusal is not about fields)
+ */
+public record Refusal(Kind kind, String reason, List<FieldError> fields) {
+
+    /** The sort of refusal, each with its HTTP status. */
+    public enum Kind {
+        /** The resource named in the path does not exist: 404. */
+        NOT_FOUND(404),
+        /** The request breaks a rule of the offer change in the current state: 409. */
+        CONFLICT(409),
+        /** The request itself is malformed or a field is invalid: 400. */
+        INVALID(400);
+
+        private final int httpStatus;
+
+        Kind(int httpStatus) {
+            this.httpStatus = httpStatus;
+        }
+
+        public int httpStatus() {
+            return httpStatus;
+        }
+    }
+
+    /** A field and what is wrong with it. */
+    public record FieldError(String field, String detail) {
+        public FieldError {
+            Objects.requireNonNull(field, "field");
+            Objects.requireNonNull(detail, "detail");
+        }
+    }
+
+    public Refusal {
+        Objects.requireNonNull(kind, "kind");
+        if (reason == null || reason.isBlank()) {
+            throw new IllegalArgumentException("a refusal needs a reason");
+        }
+        fields = fields == null ? List.of() : List.copyOf(fields);
+    }
+
+    public static Refusal notFound(String reason) {
+        return new Refusal(Kind.NOT_FOUND, reason, List.of());
+    }
+
+    public static Refusal conflict(String reason) {
+        return new Refusal(Kind.CONFLICT, reason, List.of());
+    }
+
+    public static Refusal invalid(String reason) {
+        return new Refusal(Kind.INVALID, reason, List.of());
+    }
+
+    /** An invalid request listing every bad field; the reason joins their details. */
+    public static Refusal invalidFields(List<FieldError> fields) {
+        if (fields.isEmpty()) {
+            throw new IllegalArgumentException("invalidFields needs at least one field");
+        }
+        StringBuilder reason = new StringBuilder();
+        for (FieldError error : fields) {
+            if (reason.length() > 0) {
+                reason.append("; ");
+            }
+            reason.append(error.field()).append(": ").append(error.detail());
+        }
+        return new Refusal(Kind.INVALID, reason.toString(), fields);
+    }
+}
