@@ -1,2 +1,6 @@
-/** The {@code DeviceBackend} SPI through which the agent shapes the box, and the in-memory backend of the agent's own tests. */
+/**
+ * The {@code DeviceBackend} SPI through which the agent shapes the box, the {@code DeviceBackendFactory} SPI
+ * ({@link java.util.ServiceLoader}, picked by the config's {@code backend} name, options from {@code backend.*}),
+ * and the in-memory backend of the agent's own tests.
+ */
 package net.otb.agent.backend;
