@@ -59,33 +59,35 @@ public final class MigrationRules {
         }
         OfferTerms current = checked.value();
         if (service.openMigration()) {
-            return Result.rejected(Refusal.conflict("service " + service.serviceName()
+            return Result.rejected(Refusal.conflict("open-migration", "service " + service.serviceName()
                     + " already has an open migration; pay or cancel its order first"));
         }
         if (offerName == null || offerName.isBlank()) {
-            return Result.rejected(Refusal.invalid("offer is required; orderable offers: " + orderableNames()));
+            return Result.rejected(Refusal.invalid("offer-required",
+                    "offer is required; orderable offers: " + orderableNames()));
         }
         Optional<OfferTerms> target = catalog.offer(offerName);
         if (target.isEmpty()) {
-            return Result.rejected(Refusal.invalid("offer '" + offerName + "' is not in the catalog; orderable offers: "
-                    + orderableNames()));
+            return Result.rejected(Refusal.invalid("unknown-offer", "offer '" + offerName
+                    + "' is not in the catalog; orderable offers: " + orderableNames()));
         }
         if (target.get().legacy()) {
-            return Result.rejected(Refusal.conflict("offer " + offerName
+            return Result.rejected(Refusal.conflict("legacy-offer", "offer " + offerName
                     + " is a legacy offer and cannot be ordered; orderable offers: " + orderableNames()));
         }
         HardwareTerms hardware = null;
         if (hardwareName != null && !hardwareName.isBlank()) {
             Optional<HardwareTerms> found = catalog.hardware(hardwareName);
             if (found.isEmpty()) {
-                return Result.rejected(Refusal.invalid("hardware '" + hardwareName + "' is not in the catalog; boxes: "
+                return Result.rejected(Refusal.invalid("unknown-hardware", "hardware '" + hardwareName
+                        + "' is not in the catalog; boxes: "
                         + catalog.hardwares().stream().map(HardwareTerms::name).collect(Collectors.joining(", "))));
             }
             hardware = found.get();
         }
         if (hardware == null && offerName.equals(service.offer())) {
-            return Result.rejected(Refusal.conflict("service " + service.serviceName() + " already has offer "
-                    + offerName + "; the same offer can only be ordered with a box"));
+            return Result.rejected(Refusal.conflict("same-offer-needs-box", "service " + service.serviceName()
+                    + " already has offer " + offerName + "; the same offer can only be ordered with a box"));
         }
         Map<String, Contract> contracts = new LinkedHashMap<>();
         target.get().contracts().forEach(c -> contracts.putIfAbsent(c.name(), c));
@@ -116,18 +118,19 @@ public final class MigrationRules {
         if (quote.hardware() == null) {
             if (request.shippingContactId() != null || request.shippingMethod() != null
                     || request.shippingRelayId() != null) {
-                return Result.rejected(Refusal.invalid(
+                return Result.rejected(Refusal.invalid("shipping-without-box",
                         "shippingContactID, shippingMethod and shippingRelayID only apply when a box is ordered"));
             }
         } else {
             if (request.shippingContactId() == null) {
-                return Result.rejected(Refusal.conflict("a box needs a shipping contact: set shippingContactID to "
-                        + "the account's default contact, a previous one, or a new one from POST /1.0/me/contact"));
+                return Result.rejected(Refusal.conflict("shipping-contact-required",
+                        "a box needs a shipping contact: set shippingContactID to the account's default contact, "
+                                + "a previous one, or a new one from POST /1.0/me/contact"));
             }
             Optional<Contact> found = contacts.apply(request.shippingContactId());
             if (found.isEmpty()) {
-                return Result.rejected(Refusal.invalid("shipping contact " + request.shippingContactId()
-                        + " does not exist"));
+                return Result.rejected(Refusal.invalid("unknown-contact",
+                        "shipping contact " + request.shippingContactId() + " does not exist"));
             }
             contact = found.get();
             if (request.shippingMethod() == null) {
@@ -135,17 +138,20 @@ public final class MigrationRules {
             } else {
                 Optional<ShippingMethod> parsed = ShippingMethod.fromWire(request.shippingMethod());
                 if (parsed.isEmpty()) {
-                    return Result.rejected(Refusal.invalid("shippingMethod must be dhl or mondialRelay, got '"
+                    return Result.rejected(Refusal.invalid("unknown-shipping-method",
+                            "shippingMethod must be dhl or mondialRelay, got '"
                             + request.shippingMethod() + "'"));
                 }
                 method = parsed.get();
             }
             boolean relayGiven = request.shippingRelayId() != null && !request.shippingRelayId().isBlank();
             if (method.needsRelay() && !relayGiven) {
-                return Result.rejected(Refusal.conflict("shipping by mondialRelay needs shippingRelayID, the relay point"));
+                return Result.rejected(Refusal.conflict("relay-required",
+                        "shipping by mondialRelay needs shippingRelayID, the relay point"));
             }
             if (!method.needsRelay() && relayGiven) {
-                return Result.rejected(Refusal.invalid("shippingRelayID only applies to mondialRelay, not "
+                return Result.rejected(Refusal.invalid("relay-not-applicable",
+                        "shippingRelayID only applies to mondialRelay, not "
                         + method.wireName()));
             }
             relay = relayGiven ? request.shippingRelayId().strip() : null;
@@ -153,20 +159,23 @@ public final class MigrationRules {
         List<String> missing = quote.contracts().stream().map(Contract::name)
                 .filter(name -> !request.acceptedContracts().contains(name)).toList();
         if (!missing.isEmpty()) {
-            return Result.rejected(Refusal.conflict("contracts not accepted: " + String.join(", ", missing)
-                    + "; every contract of the quote must be in acceptedContracts"));
+            return Result.rejected(Refusal.conflict("contracts-not-accepted", "contracts not accepted: "
+                    + String.join(", ", missing) + "; every contract of the quote must be in acceptedContracts")
+                    .with("missingContracts", missing));
         }
         return Result.accepted(new ValidatedChange(quote, contact, method, relay));
     }
 
     private Result<OfferTerms> checkService(ServiceView service) {
         if (!service.active()) {
-            return Result.rejected(Refusal.conflict("service " + service.serviceName() + " is " + service.status()
+            return Result.rejected(Refusal.conflict("service-not-active",
+                    "service " + service.serviceName() + " is " + service.status()
                     + "; only an active service can change offer"));
         }
         Optional<OfferTerms> current = catalog.offer(service.offer());
         if (current.isEmpty()) {
-            return Result.rejected(Refusal.conflict("service " + service.serviceName() + " has offer "
+            return Result.rejected(Refusal.conflict("unknown-current-offer",
+                    "service " + service.serviceName() + " has offer "
                     + service.offer() + ", which the catalog does not know; an operator must fix the catalog"));
         }
         return Result.accepted(current.get());
