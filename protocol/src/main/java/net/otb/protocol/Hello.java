@@ -1,6 +1,7 @@
 package net.otb.protocol;
 
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Agent → server, first message of a session.
@@ -20,7 +21,8 @@ public record Hello(List<Integer> protocols, String deviceId, String model, Stri
         if (protocols == null || protocols.isEmpty()) {
             throw new IllegalArgumentException("protocols is required");
         }
-        if (protocols.size() > 16 || protocols.contains(null)) {
+        // List.of(...).contains(null) throws, so look for nulls without asking the list
+        if (protocols.size() > 16 || protocols.stream().anyMatch(Objects::isNull)) {
             throw new IllegalArgumentException("protocols must be at most 16 version numbers");
         }
         protocols = List.copyOf(protocols);
@@ -28,11 +30,14 @@ public record Hello(List<Integer> protocols, String deviceId, String model, Stri
         Checks.token(model, "model");
         Checks.notBlank(firmware, "firmware", 64);
         Checks.notBlank(agentVersion, "agentVersion", 64);
-        capabilities = capabilities == null ? List.of() : List.copyOf(capabilities);
+        if (capabilities == null) {
+            capabilities = List.of();
+        }
         if (capabilities.size() > 64) {
             throw new IllegalArgumentException("capabilities must list at most 64 names");
         }
         capabilities.forEach(c -> Checks.notBlank(c, "capabilities[]", 64));
+        capabilities = List.copyOf(capabilities);
     }
 
     @Override

@@ -7,9 +7,11 @@ import java.util.List;
 import net.otb.protocol.ErrorCode;
 
 /**
- * Splits the stream into frames (4-byte big-endian length N, 1 ≤ N ≤ 65,536, then N bytes) and decodes
- * each frame's JSON into a message. The length is checked before anything is allocated. After the first
- * bad frame the decoder discards all further input: the channel is about to be closed.
+ * The framing stage: splits the byte stream into frames (4-byte big-endian length N, 1 ≤ N ≤ 65,536, then
+ * N bytes) and passes each frame's payload on as a {@link ByteBuf}; {@link MessageDecoder} must follow it.
+ * The length is checked before a byte of the payload is awaited, so a peer cannot make us buffer more than
+ * one maximal frame. After a bad frame, or once {@link Disconnector} has decided to close the channel,
+ * everything still buffered or arriving is discarded: nothing behind a violation reaches the session.
  * One instance per channel.
  */
 public final class FrameDecoder extends ByteToMessageDecoder {
@@ -17,20 +19,12 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     public static final int MAX_FRAME_LENGTH = 65_536;
     public static final int LENGTH_FIELD_LENGTH = 4;
 
-    private final MessageMapper mapper;
     private boolean failed;
-
-    public FrameDecoder() {
-        this(MessageMapper.instance());
-    }
-
-    public FrameDecoder(MessageMapper mapper) {
-        this.mapper = mapper;
-    }
+    private boolean checkedNext;
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-        if (failed) {
+        if (failed || Disconnector.isClosing(ctx.channel())) {
             in.skipBytes(in.readableBytes());
             return;
         }
@@ -41,27 +35,14 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         if (length < 1 || length > MAX_FRAME_LENGTH) {
             fail(in);
             throw new ProtocolException(ErrorCode.MALFORMED_FRAME,
-                    "frame length " + Integer.toUnsignedString(length) + " is outside 1.." + MAX_FRAME_LENGTH);
+                    "frame length " + length + " is outside 1.." + MAX_FRAME_LENGTH);
         }
         if (in.readableBytes() < LENGTH_FIELD_LENGTH + length) {
             return;
         }
+        checkNextStage(ctx);
         in.skipBytes(LENGTH_FIELD_LENGTH);
-        Object message;
-        try {
-            if (in.hasArray()) {
-                message = mapper.read(in.array(), in.arrayOffset() + in.readerIndex(), length);
-            } else {
-                byte[] copy = new byte[length];
-                in.getBytes(in.readerIndex(), copy);
-                message = mapper.read(copy, 0, length);
-            }
-        } catch (ProtocolException e) {
-            fail(in);
-            throw e;
-        }
-        in.skipBytes(length);
-        out.add(message);
+        out.add(in.readRetainedSlice(length));
     }
 
     /** Whether a bad frame was seen; the channel is then being closed. */
@@ -69,21 +50,35 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         return failed;
     }
 
+    @Override
+    protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (failed || !in.isReadable()) {
+            return;
+        }
+        int pending = in.readableBytes();
+        decode(ctx, in, out);
+        if (in.isReadable() && !failed) {
+            fail(in);
+            throw new ProtocolException(ErrorCode.MALFORMED_FRAME,
+                    "the connection ended inside a frame (" + pending + " bytes pending)");
+        }
+    }
+
     private void fail(ByteBuf in) {
         failed = true;
         in.skipBytes(in.readableBytes());
     }
 
-    @Override
-    protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
-        if (!failed && in.isReadable()) {
-            int pending = in.readableBytes();
-            decode(ctx, in, out);
-            if (in.isReadable() && !failed) {
-                fail(in);
-                throw new ProtocolException(ErrorCode.MALFORMED_FRAME,
-                        "the connection ended inside a frame (" + pending + " bytes pending)");
+    /**
+     * Before version 2 of this class the decoder also parsed JSON; a pipeline still written that way
+     * would hand raw frames to the session. Fail loudly, once per channel, instead.
+     */
+    private void checkNextStage(ChannelHandlerContext ctx) {
+        if (!checkedNext) {
+            if (ctx.pipeline().get(MessageDecoder.class) == null) {
+                throw new IllegalStateException("FrameDecoder must be followed by MessageDecoder.INSTANCE");
             }
+            checkedNext = true;
         }
     }
 }

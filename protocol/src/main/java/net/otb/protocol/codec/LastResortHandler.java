@@ -4,6 +4,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
+import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import javax.net.ssl.SSLException;
 import net.otb.protocol.ErrorCode;
@@ -43,8 +44,8 @@ public final class LastResortHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         // a message nobody handled: drop it so that nothing leaks
-        io.netty.util.ReferenceCountUtil.release(msg);
         LOG.debug("{}: unhandled message {}", PeerNames.of(ctx.channel()), msg.getClass().getSimpleName());
+        ReferenceCountUtil.release(msg);
     }
 
     private static ProtocolException protocolException(Throwable cause) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -90,10 +91,16 @@ public final class MessageMapper {
             if (type == null) {
                 throw new ProtocolException(ErrorCode.INVALID_MESSAGE, "the message has no type field");
             }
+            // Jackson turns a number or a boolean into a type id; only a string is a type name
+            if (!typeIsAString(json, offset, length)) {
+                throw new ProtocolException(ErrorCode.INVALID_MESSAGE, "the type field must be a string");
+            }
             return new UnknownMessage(type.length() > 64 ? type.substring(0, 64) : type);
         } catch (ValueInstantiationException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             throw new ProtocolException(ErrorCode.INVALID_MESSAGE, "invalid " + typeName(e) + ": " + cause.getMessage());
+        } catch (JsonMappingException e) {
+            throw new ProtocolException(ErrorCode.INVALID_MESSAGE, "invalid " + field(e) + firstLine(e.getOriginalMessage()));
         } catch (JsonProcessingException e) {
             throw new ProtocolException(ErrorCode.INVALID_MESSAGE, "invalid JSON: " + firstLine(e.getOriginalMessage()));
         } catch (IOException e) {
@@ -116,6 +123,16 @@ public final class MessageMapper {
         }
     }
 
+    /** Only on the unknown-type path: a second, tree parse of a frame that already parsed once. */
+    private boolean typeIsAString(byte[] json, int offset, int length) {
+        try (JsonParser parser = mapper.getFactory().createParser(json, offset, length)) {
+            JsonNode root = mapper.readTree(parser);
+            return root != null && root.path("type").isTextual();
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     private static String typeName(ValueInstantiationException e) {
         return e.getType() == null ? "message" : e.getType().getRawClass().getSimpleName();
     }
@@ -130,12 +147,33 @@ public final class MessageMapper {
         return -1;
     }
 
+    /** "field seq: " for a mapping error inside a known message, "JSON: " when there is no path. */
+    private static String field(JsonMappingException e) {
+        StringBuilder path = new StringBuilder();
+        for (JsonMappingException.Reference reference : e.getPath()) {
+            if (reference.getFieldName() != null) {
+                path.append(path.length() == 0 ? "" : ".").append(reference.getFieldName());
+            } else if (reference.getIndex() >= 0) {
+                path.append('[').append(reference.getIndex()).append(']');
+            }
+        }
+        return path.length() == 0 ? "JSON: " : "field " + path + ": ";
+    }
+
+    /** The first line of Jackson's message, without its advice on Jackson settings (meant for us, not the peer). */
     private static String firstLine(String message) {
         if (message == null) {
             return "unreadable";
         }
         int newline = message.indexOf('\n');
         String line = newline < 0 ? message : message.substring(0, newline);
+        for (String advice : new String[] {" (set DeserializationConfig", " (but ", ": not allowed as per",
+                " (start marker at", ", from `StreamReadConstraints"}) {
+            int at = line.indexOf(advice);
+            if (at > 0) {
+                line = line.substring(0, at);
+            }
+        }
         return line.length() > 200 ? line.substring(0, 200) : line;
     }
 
