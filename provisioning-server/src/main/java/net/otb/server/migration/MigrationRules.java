@@ -166,6 +166,11 @@ public final class MigrationRules {
         return Result.accepted(new ValidatedChange(quote, contact, method, relay));
     }
 
+    /** The device model a box of the catalog ships as, or null when the catalog does not know the box. */
+    public String hardwareModel(String hardwareName) {
+        return catalog.hardware(hardwareName).map(HardwareTerms::model).orElse(null);
+    }
+
     private Result<OfferTerms> checkService(ServiceView service) {
         if (!service.active()) {
             return Result.rejected(Refusal.conflict("service-not-active",
