@@ -1,6 +1,7 @@
 package net.otb.agent.linux;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,6 +53,8 @@ public final class LinuxTcBackend implements DeviceBackend {
     private final ExecutorService executor;
     /** Written on the backend's thread only; read by {@link #describe()} on any thread. */
     private volatile TcState state;
+    /** The leaf qdisc this kernel accepted last; touched on the backend's thread only. */
+    private LeafQdisc workingLeaf;
 
     private LinuxTcBackend(LinuxTcSettings settings, CommandRunner runner) {
         this.settings = settings;
@@ -224,12 +227,21 @@ public final class LinuxTcBackend implements DeviceBackend {
         addLeaf(dev);
     }
 
-    /** The first leaf the kernel knows; an unknown kind moves on to the next preference. */
+    /**
+     * The first leaf the kernel knows; an unknown kind moves on to the next preference, and the one that worked is
+     * tried first from then on, so a kernel without fq_codel is told so once.
+     */
     private void addLeaf(String dev) throws BackendException {
-        List<LeafQdisc> leaves = settings.leaves();
+        List<LeafQdisc> leaves = new ArrayList<>(settings.leaves());
+        LeafQdisc known = workingLeaf;
+        if (known != null) {
+            leaves.remove(known);
+            leaves.add(0, known);
+        }
         for (int i = 0; i < leaves.size(); i++) {
             CommandResult result = TcReader.run(runner, commands.addLeaf(dev, leaves.get(i)));
             if (result.succeeded()) {
+                workingLeaf = leaves.get(i);
                 return;
             }
             boolean unknownKind = result.stderr().toLowerCase(Locale.ROOT).contains("unknown");

@@ -212,7 +212,7 @@ class LinuxTcBackendTest {
     }
 
     @Test
-    void aKernelWithoutFqCodelGetsThePfifoLeaf() throws Exception {
+    void aKernelWithoutFqCodelGetsThePfifoLeafAndIsNotAskedAgain() throws Exception {
         kernel.leafKinds("pfifo");
         open();
 
@@ -222,6 +222,12 @@ class LinuxTcBackendTest {
                 "tc qdisc add dev ifb4wan0 parent 1:10 handle 10: fq_codel",
                 "tc qdisc add dev ifb4wan0 parent 1:10 handle 10: pfifo limit 1000");
         assertThat(backend.describe().details()).containsEntry("leaf", "pfifo");
+        await(backend.clear());
+        kernel.forgetCommands();
+
+        await(backend.apply(profile(2, 20_000, 10_000)));
+
+        assertThat(kernel.changes()).noneMatch(command -> command.contains("fq_codel"));
     }
 
     @Test
