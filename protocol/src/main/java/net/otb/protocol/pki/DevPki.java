@@ -37,6 +37,8 @@ public final class DevPki {
     public static final Duration DEVICE_VALIDITY = Duration.ofDays(365);
 
     private static final Pattern SERIAL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    private static final Pattern HOST_NAME =
+            Pattern.compile("(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*");
 
     private final Path directory;
     private final CertificateAuthority authority;
@@ -143,7 +145,7 @@ public final class DevPki {
         for (String host : hosts) {
             if (IpAddresses.isAddress(host)) {
                 ips.add(host);
-            } else if (host.matches("[A-Za-z0-9*]([A-Za-z0-9.-]{0,252})")) {
+            } else if (isHostName(host)) {
                 dns.add(host);
             } else {
                 throw new PkiException("not a host name or IP address: " + host);
@@ -197,6 +199,9 @@ public final class DevPki {
      */
     public boolean revokeDevice(String serial, String reason) throws PkiException {
         checkSerial(serial);
+        if (!Files.exists(deviceCertificateFile(serial))) {
+            throw new PkiException("no certificate for box " + serial + " here (" + deviceCertificateFile(serial) + ")");
+        }
         List<X509Certificate> chain = Pem.readCertificates(deviceCertificateFile(serial));
         return revocations.revoke(chain.get(0), clock.instant(), reason);
     }
@@ -232,8 +237,22 @@ public final class DevPki {
                 certificate.getNotAfter().toInstant(), revocations.isRevoked(certificate));
     }
 
+    /** Whether {@code serial} can name a box (and a file): 1-64 letters, digits, '.', '_' or '-'. */
+    public static boolean isSerial(String serial) {
+        return serial != null && SERIAL.matcher(serial).matches();
+    }
+
+    /** Whether {@code host} can go in a certificate: an IP literal or a DNS name (a leading wildcard allowed). */
+    public static boolean isHost(String host) {
+        return host != null && (IpAddresses.isAddress(host) || isHostName(host));
+    }
+
+    private static boolean isHostName(String host) {
+        return HOST_NAME.matcher(host).matches();
+    }
+
     private static void checkSerial(String serial) throws PkiException {
-        if (serial == null || !SERIAL.matcher(serial).matches()) {
+        if (!isSerial(serial)) {
             throw new PkiException("a box serial is 1-64 letters, digits, '.', '_' or '-', got: " + serial);
         }
     }
@@ -249,12 +268,12 @@ public final class DevPki {
             }
             Files.createDirectories(file.toAbsolutePath().getParent());
             AtomicFiles.write(file, pem.getBytes(StandardCharsets.US_ASCII));
-            if (secret) {
-                try {
-                    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-                } catch (UnsupportedOperationException e) {
-                    // not a POSIX file system: leave the default permissions
-                }
+            // the temporary file behind the atomic write is owner-only, so a key is never readable by others;
+            // certificates are public and are opened up once in place
+            try {
+                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(secret ? "rw-------" : "rw-r--r--"));
+            } catch (UnsupportedOperationException e) {
+                // not a POSIX file system: leave the default permissions
             }
         } catch (FileAlreadyExistsException e) {
             throw new PkiException(file + " already exists; refusing to overwrite it");
