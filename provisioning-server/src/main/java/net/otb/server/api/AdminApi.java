@@ -1,0 +1,253 @@
+package net.otb.server.api;
+
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import net.otb.protocol.pki.PkiException;
+import net.otb.server.ServerContext;
+import net.otb.server.catalog.Catalog;
+import net.otb.server.desired.AuditEvent;
+import net.otb.server.desired.DesiredProfile;
+import net.otb.server.desired.DesiredStateEngine;
+import net.otb.server.desired.DesiredStateException;
+import net.otb.server.desired.PushTask;
+import net.otb.server.device.Device;
+import net.otb.server.device.Service;
+import net.otb.server.device.ServiceStatus;
+import net.otb.server.gateway.SessionRegistry;
+import net.otb.server.store.Tx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admin routes (services, boxes, revocation, fleet, audit) and the read side of a service
+ * ({@code GET /1.0/overTheBox/{serviceName}}, its tasks and audit). The acting operator is the
+ * {@code X-Actor} header, {@code admin} by default.
+ */
+public final class AdminApi implements ApiModule {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AdminApi.class);
+
+    /** Body of {@code POST /1.0/admin/devices}. */
+    public record NewDevice(String serial, String model) {
+        public NewDevice {
+            if (serial == null || !serial.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
+                throw new IllegalArgumentException("serial must be 1-64 letters, digits, '.', '_' or '-', got " + serial);
+            }
+            if (model == null || model.isBlank()) {
+                throw new IllegalArgumentException("model is required");
+            }
+        }
+    }
+
+    /** Body of {@code POST /1.0/admin/services}. */
+    public record NewService(String serviceName, String account, String offer, String serviceIp, String deviceId,
+                             String status) {
+        public NewService {
+            if (serviceName == null || !serviceName.matches("[A-Za-z0-9][A-Za-z0-9._@-]{0,127}")) {
+                throw new IllegalArgumentException("serviceName must be 1-128 letters, digits or ._@-, got " + serviceName);
+            }
+            if (account == null || account.isBlank() || account.length() > 128) {
+                throw new IllegalArgumentException("account is required (1-128 characters)");
+            }
+            if (offer == null || offer.isBlank()) {
+                throw new IllegalArgumentException("offer is required");
+            }
+            if (serviceIp == null || serviceIp.isBlank()) {
+                throw new IllegalArgumentException("serviceIp is required");
+            }
+            status = status == null ? "active" : status;
+            ServiceStatus.fromWire(status);
+        }
+    }
+
+    /** Body of {@code POST /1.0/admin/services/{serviceName}/desiredOffer}. */
+    public record OfferChange(String offer) {
+        public OfferChange {
+            if (offer == null || offer.isBlank()) {
+                throw new IllegalArgumentException("offer is required");
+            }
+        }
+    }
+
+    /** Body of {@code POST /1.0/admin/services/{serviceName}/device}. */
+    public record Binding(String deviceId) {
+        public Binding {
+            if (deviceId == null || deviceId.isBlank()) {
+                throw new IllegalArgumentException("deviceId is required");
+            }
+        }
+    }
+
+    /** Body of {@code POST /1.0/admin/devices/{serial}/revoke} (optional). */
+    public record Revocation(String reason) {
+    }
+
+    /** A box as the API shows it. */
+    public record DeviceView(String deviceId, String model, String state, boolean connected, String firmware,
+                             String agentVersion, java.time.Instant registeredAt, java.time.Instant firstSeenAt,
+                             java.time.Instant lastSeenAt, String appliedService, long appliedGeneration,
+                             String appliedOffer, java.time.Instant appliedAt) {
+        static DeviceView of(Device d, boolean connected) {
+            return new DeviceView(d.id(), d.model(), d.state().wire(), connected, d.firmware(), d.agentVersion(),
+                    d.registeredAt(), d.firstSeenAt(), d.lastSeenAt(), d.appliedService(), d.appliedGeneration(),
+                    d.appliedOffer(), d.appliedAt());
+        }
+    }
+
+    /** A service as {@code GET /1.0/overTheBox/{serviceName}} shows it. */
+    public record ServiceView(String serviceName, String account, String offer, String offerDisplayName,
+                              String status, String serviceIp, long downKbps, long upKbps, DeviceView device,
+                              long desiredGeneration, long appliedGeneration, boolean inSync, boolean deviceLimited) {
+    }
+
+    private ServerContext context;
+    private SessionRegistry registry;
+
+    /** @param registry the gateway's sessions, to show which boxes are connected */
+    public AdminApi(SessionRegistry registry) {
+        this.registry = registry;
+    }
+
+    @Override
+    public void register(Router router, ServerContext context) {
+        this.context = context;
+        router.post("/1.0/admin/devices", this::registerDevice)
+                .get("/1.0/admin/devices/{serial}", this::getDevice)
+                .post("/1.0/admin/devices/{serial}/revoke", this::revoke)
+                .post("/1.0/admin/services", this::createService)
+                .post("/1.0/admin/services/{serviceName}/desiredOffer", this::changeOffer)
+                .post("/1.0/admin/services/{serviceName}/device", this::bind)
+                .get("/1.0/admin/fleet", this::fleet)
+                .get("/1.0/admin/audit", this::auditLog)
+                .get("/1.0/overTheBox/{serviceName}", this::getService)
+                .get("/1.0/overTheBox/{serviceName}/tasks", this::tasks)
+                .get("/1.0/overTheBox/{serviceName}/audit", this::serviceAudit);
+    }
+
+    static String actor(ApiRequest request) {
+        String actor = request.header("x-actor").orElse("admin");
+        return actor.length() > 100 ? actor.substring(0, 100) : actor;
+    }
+
+    private ApiResponse registerDevice(ApiRequest request, Tx tx) throws SQLException {
+        NewDevice body = request.body(NewDevice.class);
+        if (context.catalog().model(body.model()).isEmpty()) {
+            throw Problems.invalidField("model", "model must be one of "
+                    + context.catalog().models().stream().map(Catalog.DeviceModel::name).toList() + ", got " + body.model());
+        }
+        if (!context.devices().register(tx, body.serial(), body.model())) {
+            throw Problems.conflict("already-exists", "Already exists", "the box " + body.serial() + " is registered already");
+        }
+        context.audit().append(tx, actor(request), "device.registered", null, body.serial(), null, "model=" + body.model());
+        Device device = context.devices().find(tx, body.serial()).orElseThrow();
+        return ApiResponse.created(DeviceView.of(device, false), "/1.0/admin/devices/" + body.serial());
+    }
+
+    private ApiResponse getDevice(ApiRequest request, Tx tx) throws SQLException {
+        String serial = request.pathParam("serial");
+        Device device = context.devices().find(tx, serial)
+                .orElseThrow(() -> Problems.notFound("no box " + serial));
+        return ApiResponse.ok(DeviceView.of(device, registry.isConnected(serial)));
+    }
+
+    private ApiResponse revoke(ApiRequest request, Tx tx) throws SQLException {
+        String serial = request.pathParam("serial");
+        String reason = request.hasBody() ? Optional.ofNullable(request.body(Revocation.class).reason()).orElse("revoked by an operator")
+                : "revoked by an operator";
+        String certificateSerial = context.engine().revokeDevice(tx, serial, reason, actor(request));
+        if (certificateSerial != null) {
+            tx.afterCommit(() -> {
+                try {
+                    context.revocations().revoke(certificateSerial, serial, context.clock().instant(), reason);
+                } catch (PkiException e) {
+                    // the store refuses the box at hello anyway; the list only adds the refusal at handshake
+                    LOG.warn("{}: revoked in the store, but the revocation list could not be saved: {}", serial, e.getMessage());
+                }
+            });
+        }
+        Device device = context.devices().find(tx, serial).orElseThrow();
+        return ApiResponse.ok(DeviceView.of(device, registry.isConnected(serial)));
+    }
+
+    private ApiResponse createService(ApiRequest request, Tx tx) throws SQLException {
+        NewService body = request.body(NewService.class);
+        Service service = context.engine().createService(tx, new DesiredStateEngine.NewService(body.serviceName(),
+                body.account(), body.offer(), ServiceStatus.fromWire(body.status()), body.serviceIp(), body.deviceId()),
+                actor(request));
+        return ApiResponse.created(view(tx, service), "/1.0/overTheBox/" + service.name());
+    }
+
+    private ApiResponse changeOffer(ApiRequest request, Tx tx) throws SQLException {
+        OfferChange body = request.body(OfferChange.class);
+        DesiredProfile profile = context.engine().setDesiredOffer(tx, request.pathParam("serviceName"), body.offer(),
+                actor(request));
+        return ApiResponse.ok(profile);
+    }
+
+    private ApiResponse bind(ApiRequest request, Tx tx) throws SQLException {
+        Binding body = request.body(Binding.class);
+        String name = request.pathParam("serviceName");
+        context.engine().bindService(tx, name, body.deviceId(), actor(request));
+        return ApiResponse.ok(view(tx, context.services().find(tx, name).orElseThrow()));
+    }
+
+    private ApiResponse fleet(ApiRequest request, Tx tx) throws SQLException {
+        Map<String, Object> fleet = new LinkedHashMap<>();
+        Map<String, Long> byState = context.devices().countByState(tx);
+        fleet.put("devices", byState.values().stream().mapToLong(Long::longValue).sum());
+        fleet.put("devicesByState", byState);
+        fleet.put("connected", registry.size());
+        fleet.put("services", tx.queryLong("SELECT COUNT(*) FROM services"));
+        fleet.put("tasksByState", context.tasks().countByState(tx));
+        fleet.put("outOfSync", tx.queryLong("SELECT COUNT(*) FROM services s JOIN devices d ON d.id = s.device_id "
+                + "WHERE d.applied_service IS NULL OR d.applied_service <> s.name OR d.applied_generation <> s.desired_generation"));
+        return ApiResponse.ok(fleet);
+    }
+
+    private ApiResponse auditLog(ApiRequest request, Tx tx) throws SQLException {
+        List<AuditEvent> events = context.audit().list(tx, request.query("serviceName").orElse(null),
+                request.query("deviceId").orElse(null), request.intQuery("after", 0, 0, Integer.MAX_VALUE),
+                request.intQuery("limit", 100, 1, 1000));
+        return ApiResponse.ok(events);
+    }
+
+    private ApiResponse getService(ApiRequest request, Tx tx) throws SQLException {
+        return ApiResponse.ok(view(tx, service(tx, request)));
+    }
+
+    private ApiResponse tasks(ApiRequest request, Tx tx) throws SQLException {
+        Service service = service(tx, request);
+        List<PushTask> tasks = context.engine().tasks(tx, service.name());
+        return ApiResponse.ok(tasks);
+    }
+
+    private ApiResponse serviceAudit(ApiRequest request, Tx tx) throws SQLException {
+        Service service = service(tx, request);
+        return ApiResponse.ok(context.audit().list(tx, service.name(), null,
+                request.intQuery("after", 0, 0, Integer.MAX_VALUE), request.intQuery("limit", 100, 1, 1000)));
+    }
+
+    private Service service(Tx tx, ApiRequest request) throws SQLException {
+        String name = request.pathParam("serviceName");
+        return context.services().find(tx, name).orElseThrow(() -> new DesiredStateException(
+                DesiredStateException.Reason.UNKNOWN_SERVICE, "no service " + name));
+    }
+
+    /** The service as the API shows it. */
+    public ServiceView view(Tx tx, Service service) throws SQLException {
+        Optional<Device> device = service.deviceId() == null ? Optional.empty()
+                : context.devices().find(tx, service.deviceId());
+        DesiredProfile desired = context.engine().desiredProfile(tx, service.name()).orElseThrow();
+        long applied = device.filter(d -> service.name().equals(d.appliedService()))
+                .map(Device::appliedGeneration).orElse(0L);
+        boolean limited = device.map(d -> context.catalog().deviceLimited(service.offer(), d.model())).orElse(false);
+        String displayName = context.catalog().offer(service.offer()).map(Catalog.Offer::displayName).orElse(service.offer());
+        return new ServiceView(service.name(), service.account(), service.offer(), displayName, service.status().wire(),
+                service.serviceIp(), desired.downKbps(), desired.upKbps(),
+                device.map(d -> DeviceView.of(d, registry.isConnected(d.id()))).orElse(null),
+                service.desiredGeneration(), applied, applied == service.desiredGeneration(), limited);
+    }
+}

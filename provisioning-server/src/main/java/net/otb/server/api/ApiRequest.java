@@ -1,0 +1,174 @@
+package net.otb.server.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import java.io.IOException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * An HTTP request as a handler sees it: the matched path parameters, the query, the headers and the
+ * body, already read in full. Body and parameter readers throw {@link ProblemException} 400s with a
+ * detail naming what is wrong, so a handler never parses by hand. Immutable.
+ *
+ * @param method upper-case, e.g. {@code POST}
+ * @param path the decoded path, without the query
+ * @param pathParams the values of the route's {@code {name}} segments
+ * @param queryParams every query parameter's values
+ * @param headers header values by lower-case name (the first value of a repeated header)
+ * @param body the raw body, empty when there is none
+ * @param remoteAddress the client's address, for logs
+ */
+public record ApiRequest(String method, String path, Map<String, String> pathParams,
+                         Map<String, List<String>> queryParams, Map<String, String> headers, byte[] body,
+                         String remoteAddress) {
+
+    public static final String IDEMPOTENCY_KEY = "idempotency-key";
+
+    public ApiRequest {
+        pathParams = Map.copyOf(pathParams);
+        queryParams = Map.copyOf(queryParams);
+        headers = Map.copyOf(headers);
+        body = body == null ? new byte[0] : body;
+    }
+
+    /** A path parameter the route template declares. */
+    public String pathParam(String name) {
+        String value = pathParams.get(name);
+        if (value == null) {
+            throw new IllegalArgumentException("the route declares no {" + name + "}");
+        }
+        return value;
+    }
+
+    /** The first value of a query parameter, when present and not empty. */
+    public Optional<String> query(String name) {
+        List<String> values = queryParams.get(name);
+        if (values == null || values.isEmpty() || values.get(0).isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(values.get(0));
+    }
+
+    /**
+     * A required query parameter.
+     *
+     * @throws ProblemException 400 when it is missing
+     */
+    public String requiredQuery(String name) {
+        return query(name).orElseThrow(() -> Problems.invalidField(name, "the query parameter " + name + " is required"));
+    }
+
+    /** An integer query parameter within bounds, or {@code defaultValue}. */
+    public int intQuery(String name, int defaultValue, int min, int max) {
+        Optional<String> value = query(name);
+        if (value.isEmpty()) {
+            return defaultValue;
+        }
+        try {
+            int parsed = Integer.parseInt(value.get());
+            if (parsed < min || parsed > max) {
+                throw Problems.invalidField(name, name + " must be between " + min + " and " + max);
+            }
+            return parsed;
+        } catch (NumberFormatException e) {
+            throw Problems.invalidField(name, name + " must be an integer, got " + value.get());
+        }
+    }
+
+    public Optional<String> header(String name) {
+        return Optional.ofNullable(headers.get(name.toLowerCase(Locale.ROOT)));
+    }
+
+    public Optional<String> idempotencyKey() {
+        return header(IDEMPOTENCY_KEY);
+    }
+
+    public boolean hasBody() {
+        return body.length > 0;
+    }
+
+    /**
+     * The body as a JSON tree.
+     *
+     * @throws ProblemException 400 when the body is missing or is not JSON
+     */
+    public JsonNode json() {
+        if (!hasBody()) {
+            throw Problems.badRequest("a JSON body is required");
+        }
+        try {
+            JsonNode node = ApiJson.mapper().readTree(body);
+            if (node == null || node.isMissingNode()) {
+                throw Problems.badRequest("a JSON body is required");
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            throw Problems.badRequest("malformed JSON: " + firstLine(e.getOriginalMessage()));
+        } catch (IOException e) {
+            throw Problems.badRequest("unreadable body: " + firstLine(e.getMessage()));
+        }
+    }
+
+    /**
+     * The body mapped to {@code type} (typically a record that validates in its constructor).
+     *
+     * @throws ProblemException 400 naming the field when the body is missing, malformed or invalid
+     */
+    public <T> T body(Class<T> type) {
+        if (!hasBody()) {
+            throw Problems.badRequest("a JSON body is required");
+        }
+        try {
+            T value = ApiJson.mapper().readValue(body, type);
+            if (value == null) {
+                throw Problems.badRequest("a JSON object is required, got null");
+            }
+            return value;
+        } catch (ValueInstantiationException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw Problems.badRequest("invalid body: " + firstLine(cause.getMessage()));
+        } catch (InvalidFormatException e) {
+            throw Problems.invalidField(fieldPath(e), "invalid value for " + fieldPath(e) + ": "
+                    + firstLine(e.getOriginalMessage()));
+        } catch (MismatchedInputException e) {
+            String field = fieldPath(e);
+            throw field.isEmpty()
+                    ? Problems.badRequest("the body must be a JSON object: " + firstLine(e.getOriginalMessage()))
+                    : Problems.invalidField(field, "wrong type for " + field + ": " + firstLine(e.getOriginalMessage()));
+        } catch (JsonProcessingException e) {
+            throw Problems.badRequest("malformed JSON: " + firstLine(e.getOriginalMessage()));
+        } catch (IOException e) {
+            throw Problems.badRequest("unreadable body: " + firstLine(e.getMessage()));
+        }
+    }
+
+    private static String fieldPath(com.fasterxml.jackson.databind.JsonMappingException e) {
+        StringBuilder path = new StringBuilder();
+        for (com.fasterxml.jackson.databind.JsonMappingException.Reference ref : e.getPath()) {
+            if (ref.getFieldName() != null) {
+                if (path.length() > 0) {
+                    path.append('.');
+                }
+                path.append(ref.getFieldName());
+            } else if (ref.getIndex() >= 0) {
+                path.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        return path.toString();
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "unreadable";
+        }
+        int newline = message.indexOf('\n');
+        String line = newline < 0 ? message : message.substring(0, newline);
+        return line.length() > 300 ? line.substring(0, 300) : line;
+    }
+}

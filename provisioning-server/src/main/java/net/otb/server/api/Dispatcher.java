@@ -1,0 +1,98 @@
+package net.otb.server.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import net.otb.server.desired.DesiredStateException;
+import net.otb.server.metrics.Metrics;
+import net.otb.server.store.Database;
+import net.otb.server.store.StoreException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a matched route on a worker thread: opens the transaction, applies the idempotency rule, calls
+ * the handler and renders its answer, or the problem it threw. No Netty type here, so tests drive it
+ * without a socket.
+ */
+public final class Dispatcher {
+
+    /** A response ready for the wire. */
+    public record Rendered(int status, String contentType, byte[] body, Map<String, String> headers) {
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
+
+    private final Database database;
+    private final Metrics metrics;
+
+    public Dispatcher(Database database, Metrics metrics) {
+        this.database = database;
+        this.metrics = metrics;
+    }
+
+    public Rendered dispatch(Router.Route route, ApiRequest request) {
+        Rendered rendered;
+        try {
+            if (route.plain() != null) {
+                rendered = render(route.plain().handle(request));
+            } else {
+                Optional<String> key = route.stateChanging() ? request.idempotencyKey() : Optional.empty();
+                rendered = database.inTransaction(tx -> {
+                    if (key.isPresent()) {
+                        Optional<Idempotency.Stored> stored = Idempotency.claim(tx, key.get(), request);
+                        if (stored.isPresent()) {
+                            Idempotency.Stored s = stored.get();
+                            return new Rendered(s.status(), s.contentType(), s.body().getBytes(StandardCharsets.UTF_8),
+                                    Idempotency.replayHeaders());
+                        }
+                    }
+                    Rendered answer = render(route.handler().handle(request, tx));
+                    if (key.isPresent()) {
+                        Idempotency.complete(tx, key.get(), answer.status(), answer.contentType(),
+                                new String(answer.body(), StandardCharsets.UTF_8));
+                    }
+                    return answer;
+                });
+            }
+        } catch (ProblemException problem) {
+            rendered = problem(problem);
+        } catch (DesiredStateException e) {
+            rendered = problem(Problems.of(e));
+        } catch (StoreException e) {
+            LOG.warn("{} {} from {}: store failure: {}", request.method(), request.path(), request.remoteAddress(),
+                    e.getMessage());
+            rendered = problem(Problems.storeUnavailable("the database is unavailable; the request changed nothing"));
+        } catch (RuntimeException e) {
+            LOG.warn("{} {} from {}: handler failed", request.method(), request.path(), request.remoteAddress(), e);
+            rendered = problem(Problems.internal());
+        }
+        metrics.httpRequest(route.method(), route.template(), rendered.status());
+        return rendered;
+    }
+
+    /** Renders a problem as problem+json. */
+    public static Rendered problem(ProblemException problem) {
+        return render(ApiResponse.problem(problem));
+    }
+
+    static Rendered render(ApiResponse response) {
+        byte[] body;
+        if (response.body() == null) {
+            body = new byte[0];
+        } else if (response.body() instanceof String text && !response.contentType().contains("json")) {
+            body = text.getBytes(StandardCharsets.UTF_8);
+        } else if (response.body() instanceof byte[] bytes) {
+            body = bytes;
+        } else {
+            try {
+                body = ApiJson.mapper().writeValueAsBytes(response.body());
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException("cannot write the response body as JSON", e);
+            }
+        }
+        return new Rendered(response.status(), response.contentType(), body, new LinkedHashMap<>(response.headers()));
+    }
+}

@@ -1,0 +1,127 @@
+package net.otb.server.api;
+
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns a whole HTTP request into an {@link ApiRequest}, answers the routing refusals (400, 404, 405,
+ * 415) itself and hands the rest to the worker pool. One request at a time per connection: reading
+ * pauses until the answer is written, so pipelined requests are answered in order.
+ */
+final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HttpRequestHandler.class);
+
+    private final Router router;
+    private final Dispatcher dispatcher;
+    private final ExecutorService workers;
+
+    HttpRequestHandler(Router router, Dispatcher dispatcher, ExecutorService workers) {
+        this.router = router;
+        this.dispatcher = dispatcher;
+        this.workers = workers;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        boolean keepAlive = HttpUtil.isKeepAlive(request);
+        String method = request.method().name();
+        boolean head = method.equals("HEAD");
+        if (request.decoderResult().isFailure()) {
+            write(ctx, Dispatcher.problem(Problems.badRequest("malformed HTTP request: "
+                    + request.decoderResult().cause().getMessage())), false, head);
+            return;
+        }
+        QueryStringDecoder query;
+        try {
+            query = new QueryStringDecoder(request.uri());
+        } catch (IllegalArgumentException e) {
+            write(ctx, Dispatcher.problem(Problems.badRequest("malformed URI: " + e.getMessage())), keepAlive, head);
+            return;
+        }
+        String rawPath = query.rawPath();
+        Router.Match match = router.match(method, rawPath);
+        if (match.route() == null) {
+            if (match.allowed().isEmpty()) {
+                write(ctx, Dispatcher.problem(Problems.routeNotFound(rawPath)), keepAlive, head);
+            } else {
+                Dispatcher.Rendered rendered = Dispatcher.problem(Problems.methodNotAllowed(method, rawPath));
+                rendered.headers().put("Allow", String.join(", ", match.allowed()));
+                write(ctx, rendered, keepAlive, head);
+            }
+            return;
+        }
+        byte[] body = new byte[request.content().readableBytes()];
+        request.content().readBytes(body);
+        String contentType = request.headers().get(HttpHeaderNames.CONTENT_TYPE);
+        if (body.length > 0 && !isJson(contentType)) {
+            write(ctx, Dispatcher.problem(Problems.unsupportedMediaType(contentType)), keepAlive, head);
+            return;
+        }
+        Map<String, String> headers = new HashMap<>();
+        request.headers().forEach(h -> headers.putIfAbsent(h.getKey().toLowerCase(Locale.ROOT), h.getValue()));
+        ApiRequest apiRequest;
+        try {
+            apiRequest = new ApiRequest(method, QueryStringDecoder.decodeComponent(rawPath.replace("+", "%2B")),
+                    match.params(), query.parameters(), headers, body, String.valueOf(ctx.channel().remoteAddress()));
+        } catch (IllegalArgumentException e) {
+            write(ctx, Dispatcher.problem(Problems.badRequest("malformed request: " + e.getMessage())), keepAlive, head);
+            return;
+        }
+        ctx.channel().config().setAutoRead(false);
+        try {
+            workers.execute(() -> {
+                Dispatcher.Rendered rendered = dispatcher.dispatch(match.route(), apiRequest);
+                ctx.executor().execute(() -> write(ctx, rendered, keepAlive, head));
+            });
+        } catch (RejectedExecutionException e) {
+            write(ctx, Dispatcher.problem(Problems.overloaded()), keepAlive, head);
+        }
+    }
+
+    private static boolean isJson(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        String type = contentType.toLowerCase(Locale.ROOT);
+        int semicolon = type.indexOf(';');
+        String mediaType = (semicolon < 0 ? type : type.substring(0, semicolon)).trim();
+        return mediaType.equals("application/json") || mediaType.endsWith("+json");
+    }
+
+    private static void write(ChannelHandlerContext ctx, Dispatcher.Rendered rendered, boolean keepAlive, boolean head) {
+        FullHttpResponse response = HttpApiServer.toResponse(rendered, keepAlive, head);
+        if (keepAlive) {
+            ctx.writeAndFlush(response).addListener(f -> {
+                ctx.channel().config().setAutoRead(true);
+                ctx.read();
+            });
+        } else {
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof IOException) {
+            LOG.debug("http {}: {}", ctx.channel().remoteAddress(), cause.toString());
+        } else {
+            LOG.warn("http {}: unexpected failure, closing", ctx.channel().remoteAddress(), cause);
+        }
+        ctx.close();
+    }
+}

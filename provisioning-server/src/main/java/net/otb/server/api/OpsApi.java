@@ -1,0 +1,18 @@
+package net.otb.server.api;
+
+import java.util.Map;
+import net.otb.server.ServerContext;
+
+/** {@code GET /metrics} (Prometheus text) and {@code GET /healthz} (the store answers). */
+public final class OpsApi implements ApiModule {
+
+    public static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+
+    @Override
+    public void register(Router router, ServerContext context) {
+        router.plain("GET", "/metrics", request -> ApiResponse.text(200, PROMETHEUS_TEXT, context.metrics().render()));
+        router.plain("GET", "/healthz", request -> context.database().isHealthy()
+                ? ApiResponse.ok(Map.of("status", "ok"))
+                : ApiResponse.json(503, Map.of("status", "unavailable", "detail", "the database does not answer")));
+    }
+}

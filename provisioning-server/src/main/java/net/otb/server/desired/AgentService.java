@@ -1,0 +1,344 @@
+package net.otb.server.desired;
+
+import java.security.cert.X509Certificate;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.function.Supplier;
+import net.otb.protocol.Applied;
+import net.otb.protocol.BandwidthProfile;
+import net.otb.protocol.CertificateChain;
+import net.otb.protocol.Confirm;
+import net.otb.protocol.Decommission;
+import net.otb.protocol.ErrorCode;
+import net.otb.protocol.ErrorMessage;
+import net.otb.protocol.Hello;
+import net.otb.protocol.Message;
+import net.otb.protocol.ProfilePush;
+import net.otb.protocol.ProtocolVersion;
+import net.otb.protocol.pki.CertificateAuthority;
+import net.otb.protocol.pki.DevPki;
+import net.otb.protocol.pki.Pem;
+import net.otb.protocol.pki.PkiException;
+import net.otb.server.device.Device;
+import net.otb.server.device.DeviceState;
+import net.otb.server.device.Devices;
+import net.otb.server.device.HelloListener;
+import net.otb.server.device.Service;
+import net.otb.server.device.Services;
+import net.otb.server.metrics.Metrics;
+import net.otb.server.store.Database;
+import net.otb.server.store.Tx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The rules of an agent session, free of Netty: the gateway hands it a box's messages and sends what it
+ * returns. Every decision reads the store and commits before the gateway writes, so the store is always
+ * ahead of the wire. Thread-safe; the gateway calls it for one box from one thread at a time.
+ */
+public final class AgentService {
+
+    /** The outcome of a hello: accepted, or refused with the code to answer. */
+    public sealed interface HelloOutcome {
+    }
+
+    /** The box may open its session. */
+    public record Accepted(String deviceId, int protocol, boolean firstConnection) implements HelloOutcome {
+    }
+
+    /** The box is refused; the session ends with this error. */
+    public record Refused(ErrorCode code, String detail) implements HelloOutcome {
+    }
+
+    /**
+     * What to send after a message, and whether the box's desired state must then be reconciled.
+     *
+     * @param close end the session after sending (decommission delivered, box revoked)
+     */
+    public record Reply(List<Message> messages, boolean reconcile, boolean close) {
+        static final Reply NOTHING = new Reply(List.of(), false, false);
+
+        static Reply of(Message message) {
+            return new Reply(List.of(message), false, false);
+        }
+    }
+
+    /** Why the gateway reconciles: a hello sends everything open again; a change only what is new. */
+    public enum Trigger {
+        HELLO, CHANGE, SWEEP
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(AgentService.class);
+
+    private final Database database;
+    private final Services services;
+    private final Devices devices;
+    private final PushTasks tasks;
+    private final AuditLog audit;
+    private final DesiredStateEngine engine;
+    private final Supplier<List<HelloListener>> helloListeners;
+    private final Metrics metrics;
+    private final CertificateAuthority authority;
+    private final int confirmSeconds;
+    private final Duration ackTimeout;
+    private final int maxRollbackRepush;
+
+    /**
+     * @param authority signs renewals; null when this server does not sign them
+     */
+    public AgentService(Database database, Services services, Devices devices, PushTasks tasks, AuditLog audit,
+                        DesiredStateEngine engine, Supplier<List<HelloListener>> helloListeners, Metrics metrics,
+                        CertificateAuthority authority, int confirmSeconds, Duration ackTimeout, int maxRollbackRepush) {
+        this.database = database;
+        this.services = services;
+        this.devices = devices;
+        this.tasks = tasks;
+        this.audit = audit;
+        this.engine = engine;
+        this.helloListeners = helloListeners;
+        this.metrics = metrics;
+        this.authority = authority;
+        this.confirmSeconds = confirmSeconds;
+        this.ackTimeout = ackTimeout;
+        this.maxRollbackRepush = maxRollbackRepush;
+    }
+
+    /**
+     * Checks a hello against the certificate it came with and the store, records it, and tells the hello
+     * listeners, all in one transaction.
+     *
+     * @param certificateCn the CN of the verified client certificate
+     * @param certificateSerial its serial (hex)
+     */
+    public HelloOutcome hello(String certificateCn, String certificateSerial, Hello hello) {
+        if (!hello.deviceId().equals(certificateCn)) {
+            return new Refused(ErrorCode.FORBIDDEN, "hello.deviceId " + hello.deviceId()
+                    + " is not the certificate's CN " + certificateCn);
+        }
+        OptionalInt protocol = ProtocolVersion.negotiate(hello.protocols());
+        if (protocol.isEmpty()) {
+            return new Refused(ErrorCode.UNSUPPORTED_VERSION, "no common protocol version: the server speaks "
+                    + ProtocolVersion.SUPPORTED + ", the box " + hello.protocols());
+        }
+        return database.inTransaction(tx -> {
+            Optional<Device> found = devices.lock(tx, hello.deviceId());
+            if (found.isEmpty()) {
+                return new Refused(ErrorCode.FORBIDDEN, "the box " + hello.deviceId() + " is not registered");
+            }
+            Device device = found.get();
+            if (device.state() == DeviceState.REVOKED) {
+                return new Refused(ErrorCode.FORBIDDEN, "the box " + hello.deviceId() + " is revoked");
+            }
+            if (device.state() == DeviceState.DECOMMISSIONED) {
+                return new Refused(ErrorCode.FORBIDDEN, "the box " + hello.deviceId() + " was decommissioned");
+            }
+            boolean first = device.firstSeenAt() == null;
+            devices.recordHello(tx, device.id(), hello.model(), hello.firmware(), hello.agentVersion(),
+                    certificateSerial, first);
+            if (!device.model().equals(hello.model())) {
+                audit.append(tx, "device:" + device.id(), "device.modelReported", null, device.id(), null,
+                        "registered as " + device.model() + ", reports " + hello.model());
+            }
+            BandwidthProfile applied = hello.applied();
+            if (applied != null && (applied.serviceName().equals(device.appliedService())
+                    ? applied.generation() != device.appliedGeneration() : true)) {
+                devices.recordApplied(tx, device.id(), applied.serviceName(), applied.generation(), applied.offer());
+            } else if (applied == null && device.appliedService() != null) {
+                // the box runs nothing now (reset, or rolled back to nothing): believe it
+                devices.recordApplied(tx, device.id(), null, 0, null);
+            }
+            if (first) {
+                audit.append(tx, "device:" + device.id(), "device.firstConnection", null, device.id(), null,
+                        "model=" + hello.model() + " firmware=" + hello.firmware());
+            }
+            HelloListener.AcceptedHello accepted = new HelloListener.AcceptedHello(device.id(), hello.model(), first,
+                    device);
+            for (HelloListener listener : helloListeners.get()) {
+                listener.onHelloAccepted(tx, accepted);
+            }
+            return new Accepted(device.id(), protocol.getAsInt(), first);
+        });
+    }
+
+    /**
+     * What the box must be sent now: a decommission, a profile, a re-confirm at hello when it is in sync,
+     * or nothing. Marks what it returns as sent.
+     */
+    public Reply reconcile(String deviceId, Trigger trigger) {
+        return database.inTransaction(tx -> {
+            Optional<Device> found = devices.find(tx, deviceId);
+            if (found.isEmpty()) {
+                return new Reply(List.of(ErrorMessage.of(ErrorCode.FORBIDDEN, "the box is no longer registered")), false, true);
+            }
+            Device device = found.get();
+            switch (device.state()) {
+                case REVOKED -> {
+                    return new Reply(List.of(ErrorMessage.of(ErrorCode.FORBIDDEN, "the box is revoked")), false, true);
+                }
+                case DECOMMISSIONED -> {
+                    return new Reply(List.of(ErrorMessage.of(ErrorCode.FORBIDDEN, "the box was decommissioned")), false, true);
+                }
+                case DECOMMISSIONING -> {
+                    return decommission(tx, device);
+                }
+                default -> {
+                    return reconcileProfile(tx, device, trigger);
+                }
+            }
+        });
+    }
+
+    private Reply decommission(Tx tx, Device device) throws SQLException {
+        List<PushTask> open = tasks.byDevice(tx, device.id(), 50).stream()
+                .filter(t -> t.kind() == TaskKind.DECOMMISSION && t.open()).toList();
+        for (PushTask task : open) {
+            tasks.markSent(tx, task.id());
+        }
+        metrics.push("decommission");
+        String reason = device.stateDetail() == null ? "this box was replaced" : device.stateDetail();
+        return new Reply(List.of(new Decommission(reason)), false, false);
+    }
+
+    private Reply reconcileProfile(Tx tx, Device device, Trigger trigger) throws SQLException {
+        Optional<Service> bound = services.findByDevice(tx, device.id());
+        if (bound.isEmpty()) {
+            return Reply.NOTHING;
+        }
+        Service service = bound.get();
+        long desired = service.desiredGeneration();
+        if (service.name().equals(device.appliedService()) && device.appliedGeneration() == desired) {
+            Optional<PushTask> task = tasks.find(tx, device.id(), service.name(), TaskKind.PROFILE, desired);
+            if (task.isPresent() && task.get().open()) {
+                tasks.finish(tx, task.get().id(), TaskState.DONE, "applied", "reported applied at hello");
+            }
+            tasks.supersede(tx, device.id(), service.name(), TaskKind.PROFILE, desired, "superseded by generation " + desired);
+            // a box that applied just before we lost it waits for confirm: give it again at hello
+            return trigger == Trigger.HELLO ? Reply.of(new Confirm(desired)) : Reply.NOTHING;
+        }
+        PushTask task = tasks.ensure(tx, device.id(), service.name(), TaskKind.PROFILE, desired);
+        if (task.state() == TaskState.ERROR || task.state() == TaskState.DONE) {
+            return Reply.NOTHING;
+        }
+        if (task.state() == TaskState.DOING && trigger != Trigger.HELLO
+                && task.sentAt() != null && task.sentAt().isAfter(tx.now().minus(ackTimeout))) {
+            return Reply.NOTHING;
+        }
+        DesiredProfile profile = engine.profile(tx, service.name(), desired).orElseThrow(
+                () -> new SQLException("no desired profile " + service.name() + "#" + desired));
+        tasks.markSent(tx, task.id());
+        metrics.push("profile");
+        return Reply.of(ProfilePush.of(profile.toProfile(), confirmSeconds));
+    }
+
+    /** Records the box's answer to a push. A generation never pushed to this box is refused. */
+    public Reply applied(String deviceId, Applied applied) {
+        metrics.ack(applied.status().wire());
+        return database.inTransaction(tx -> {
+            Optional<Service> bound = services.findByDevice(tx, deviceId);
+            Optional<Device> device = devices.lock(tx, deviceId);
+            if (bound.isEmpty() || device.isEmpty()) {
+                return Reply.of(ErrorMessage.of(ErrorCode.UNEXPECTED, "no service is bound to this box"));
+            }
+            Service service = bound.get();
+            Optional<PushTask> found = tasks.find(tx, deviceId, service.name(), TaskKind.PROFILE, applied.generation());
+            if (found.isEmpty()) {
+                return Reply.of(ErrorMessage.of(ErrorCode.UNEXPECTED, "generation " + applied.generation()
+                        + " of " + service.name() + " was never pushed to this box"));
+            }
+            PushTask task = found.get();
+            String actor = "device:" + deviceId;
+            switch (applied.status()) {
+                case APPLIED -> {
+                    DesiredProfile profile = engine.profile(tx, service.name(), applied.generation()).orElseThrow();
+                    devices.recordApplied(tx, deviceId, service.name(), applied.generation(), profile.offer());
+                    if (task.open() || !"applied".equals(task.outcome())) {
+                        boolean wasOpen = task.open();
+                        tasks.finish(tx, task.id(), TaskState.DONE, "applied", applied.detail());
+                        audit.append(tx, actor, "profile.applied", service.name(), deviceId, applied.generation(),
+                                "offer=" + profile.offer() + " serviceIp=" + profile.serviceIp());
+                        if (wasOpen && task.sentAt() != null) {
+                            Instant now = tx.now();
+                            double seconds = Math.max(0, Duration.between(task.sentAt(), now).toNanos() / 1e9);
+                            tx.afterCommit(() -> metrics.pushApplied(seconds));
+                        }
+                    }
+                    return new Reply(List.of(new Confirm(applied.generation())),
+                            applied.generation() != service.desiredGeneration(), false);
+                }
+                case REJECTED -> {
+                    if (task.open()) {
+                        tasks.finish(tx, task.id(), TaskState.ERROR, "rejected", applied.detail());
+                        audit.append(tx, actor, "profile.rejected", service.name(), deviceId, applied.generation(),
+                                applied.detail());
+                    }
+                    return Reply.NOTHING;
+                }
+                case ROLLED_BACK -> {
+                    if (task.state() == TaskState.ERROR) {
+                        return Reply.NOTHING;
+                    }
+                    // the box runs its previous profile again
+                    devices.recordApplied(tx, deviceId, null, 0, null);
+                    if (task.rollbacks() + 1 > maxRollbackRepush) {
+                        tasks.finish(tx, task.id(), TaskState.ERROR, "rolledBack",
+                                "rolled back " + (task.rollbacks() + 1) + " times: " + applied.detail());
+                        audit.append(tx, actor, "profile.rolledBackTooOften", service.name(), deviceId,
+                                applied.generation(), applied.detail());
+                        return Reply.NOTHING;
+                    }
+                    tasks.rolledBack(tx, task.id(), applied.detail());
+                    audit.append(tx, actor, "profile.rolledBack", service.name(), deviceId, applied.generation(),
+                            applied.detail());
+                    return new Reply(List.of(), applied.generation() == service.desiredGeneration(), false);
+                }
+                default -> throw new IllegalStateException("unknown status " + applied.status());
+            }
+        });
+    }
+
+    /** The decommission was written to the box: it is done with. */
+    public void decommissionDelivered(String deviceId) {
+        database.inTransaction(tx -> {
+            Optional<Device> device = devices.lock(tx, deviceId);
+            if (device.isEmpty() || device.get().state() != DeviceState.DECOMMISSIONING) {
+                return null;
+            }
+            devices.setState(tx, deviceId, DeviceState.DECOMMISSIONED, device.get().stateDetail());
+            for (PushTask task : tasks.byDevice(tx, deviceId, 50)) {
+                if (task.kind() == TaskKind.DECOMMISSION && task.open()) {
+                    tasks.finish(tx, task.id(), TaskState.DONE, "delivered", null);
+                    audit.append(tx, "system", "device.decommissioned", task.serviceName(), deviceId,
+                            task.generation(), device.get().stateDetail());
+                }
+            }
+            return null;
+        });
+    }
+
+    /** Signs a renewal request; refusals come back as {@code error}. */
+    public Message renew(String deviceId, String csrPem) {
+        if (authority == null) {
+            return ErrorMessage.of(ErrorCode.UNSUPPORTED, "this server does not sign renewals");
+        }
+        try {
+            X509Certificate certificate = authority.signDeviceCsr(Pem.readCsr(csrPem), deviceId,
+                    database.clock().instant(), DevPki.DEVICE_VALIDITY);
+            database.inTransaction(tx -> audit.append(tx, "device:" + deviceId, "certificate.renewed", null, deviceId,
+                    null, "serial " + net.otb.protocol.pki.Certificates.serialHex(certificate)));
+            return new CertificateChain(Pem.write(certificate, authority.certificate()));
+        } catch (PkiException e) {
+            LOG.info("{}: renewal refused: {}", deviceId, e.getMessage());
+            return ErrorMessage.of(ErrorCode.INVALID_MESSAGE, "renewal refused: " + e.getMessage());
+        }
+    }
+
+    /** Boxes with pushes due (never sent, or unanswered for the ack timeout). */
+    public List<String> devicesDue() {
+        return database.inTransaction(tx -> new ArrayList<>(tasks.devicesDue(tx, tx.now().minus(ackTimeout), 100_000)));
+    }
+}

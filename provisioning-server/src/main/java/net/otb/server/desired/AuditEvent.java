@@ -1,0 +1,8 @@
+package net.otb.server.desired;
+
+import java.time.Instant;
+
+/** One line of the audit log: who did what, when, to which service and box, at which generation. */
+public record AuditEvent(long id, Instant at, String actor, String action, String serviceName, String deviceId,
+                         Long generation, String details) {
+}

@@ -1,0 +1,237 @@
+package net.otb.server.desired;
+
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+import net.otb.protocol.IpAddresses;
+import net.otb.server.catalog.Catalog;
+import net.otb.server.device.Device;
+import net.otb.server.device.DeviceState;
+import net.otb.server.device.Devices;
+import net.otb.server.device.Service;
+import net.otb.server.device.ServiceStatus;
+import net.otb.server.device.Services;
+import net.otb.server.store.Tx;
+
+/**
+ * Owns every change of what a box should run. Each change locks the service row, bumps the generation
+ * (when the profile changes), writes the per-box push task and the audit event in the caller's
+ * transaction, and after the commit tells the gateway. The gateway derives what to send from the store,
+ * so a crash between the commit and the push only delays the push until the box's next hello or the
+ * periodic sweep. Thread-safe (stateless apart from its collaborators).
+ */
+public final class DesiredStateEngine {
+
+    /** What an admin or the order system gives to create a service. */
+    public record NewService(String name, String account, String offer, ServiceStatus status, String serviceIp,
+                             String deviceId) {
+    }
+
+    private final Supplier<Catalog> catalog;
+    private final Services services;
+    private final Devices devices;
+    private final PushTasks tasks;
+    private final AuditLog audit;
+    private volatile DeviceNotifier notifier = DeviceNotifier.NONE;
+
+    public DesiredStateEngine(Supplier<Catalog> catalog, Services services, Devices devices, PushTasks tasks,
+                              AuditLog audit) {
+        this.catalog = catalog;
+        this.services = services;
+        this.devices = devices;
+        this.tasks = tasks;
+        this.audit = audit;
+    }
+
+    /** Connects the engine to the gateway; until then changes only wait in the store. */
+    public void notifier(DeviceNotifier notifier) {
+        this.notifier = notifier;
+    }
+
+    /**
+     * Creates a service with its first desired profile (generation 1) and, when a box is given, binds it.
+     *
+     * @throws DesiredStateException ALREADY_EXISTS, IP_TAKEN, UNKNOWN_OFFER, UNKNOWN_DEVICE, DEVICE_UNAVAILABLE, INVALID
+     */
+    public Service createService(Tx tx, NewService spec, String actor) throws SQLException {
+        String ip;
+        try {
+            ip = IpAddresses.canonical(spec.serviceIp());
+        } catch (IllegalArgumentException e) {
+            throw new DesiredStateException(DesiredStateException.Reason.INVALID, e.getMessage());
+        }
+        Catalog.Offer offer = offer(spec.offer());
+        if (services.find(tx, spec.name()).isPresent()) {
+            throw new DesiredStateException(DesiredStateException.Reason.ALREADY_EXISTS,
+                    "the service " + spec.name() + " exists already");
+        }
+        Optional<Service> ipOwner = services.findByIp(tx, ip);
+        if (ipOwner.isPresent()) {
+            throw new DesiredStateException(DesiredStateException.Reason.IP_TAKEN,
+                    "the service IP " + ip + " belongs to " + ipOwner.get().name());
+        }
+        if (spec.deviceId() != null) {
+            bindable(tx, spec.deviceId(), spec.name());
+        }
+        Instant now = tx.now();
+        tx.update("INSERT INTO services (name, account, offer, status, service_ip, device_id, desired_generation, "
+                + "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)",
+                spec.name(), spec.account(), offer.name(), spec.status(), ip, spec.deviceId(), now, now);
+        insertProfile(tx, spec.name(), 1, offer, ip, actor);
+        audit.append(tx, actor, "service.created", spec.name(), spec.deviceId(), 1L,
+                "offer=" + offer.name() + " serviceIp=" + ip + " status=" + spec.status().wire());
+        if (spec.deviceId() != null) {
+            tasks.ensure(tx, spec.deviceId(), spec.name(), TaskKind.PROFILE, 1);
+            notifyAfterCommit(tx, spec.deviceId());
+        }
+        return services.find(tx, spec.name()).orElseThrow();
+    }
+
+    /** {@link #setDesiredOffer(Tx, String, String, String)} by the {@code system} actor. */
+    public DesiredProfile setDesiredOffer(Tx tx, String serviceName, String offerName) throws SQLException {
+        return setDesiredOffer(tx, serviceName, offerName, "system");
+    }
+
+    /**
+     * Makes {@code offerName} the service's desired offer: a new generation with the offer's bandwidth and
+     * the service's unchanged IP, a push task for the bound box (older open ones are superseded), an audit
+     * event; after the commit, the bound box is pushed to if connected.
+     *
+     * @throws DesiredStateException UNKNOWN_SERVICE or UNKNOWN_OFFER
+     */
+    public DesiredProfile setDesiredOffer(Tx tx, String serviceName, String offerName, String actor)
+            throws SQLException {
+        Service service = lockService(tx, serviceName);
+        Catalog.Offer offer = offer(offerName);
+        long generation = service.desiredGeneration() + 1;
+        DesiredProfile profile = insertProfile(tx, serviceName, generation, offer, service.serviceIp(), actor);
+        tx.update("UPDATE services SET offer = ?, desired_generation = ?, updated_at = ? WHERE name = ?",
+                offer.name(), generation, tx.now(), serviceName);
+        audit.append(tx, actor, "desired.changed", serviceName, service.deviceId(), generation,
+                "offer " + service.offer() + " -> " + offer.name() + " (" + offer.downKbps() + "/" + offer.upKbps() + " kbps)");
+        if (service.deviceId() != null) {
+            tasks.supersede(tx, service.deviceId(), serviceName, TaskKind.PROFILE, generation,
+                    "superseded by generation " + generation);
+            tasks.ensure(tx, service.deviceId(), serviceName, TaskKind.PROFILE, generation);
+            notifyAfterCommit(tx, service.deviceId());
+        }
+        return profile;
+    }
+
+    /** {@link #bindService(Tx, String, String, String)} by the {@code system} actor. */
+    public void bindService(Tx tx, String serviceName, String newDeviceId) throws SQLException {
+        bindService(tx, serviceName, newDeviceId, "system");
+    }
+
+    /**
+     * Binds the service to another box, keeping its IP and generation: the new box gets the current
+     * desired profile, the previous box (if any) gets {@code decommission}, both after the commit and again
+     * at their next hello until delivered. Binding to the box already bound does nothing.
+     *
+     * @throws DesiredStateException UNKNOWN_SERVICE, UNKNOWN_DEVICE, or DEVICE_UNAVAILABLE (revoked,
+     *         decommissioned, or bound to another service)
+     */
+    public void bindService(Tx tx, String serviceName, String newDeviceId, String actor) throws SQLException {
+        Service service = lockService(tx, serviceName);
+        if (newDeviceId.equals(service.deviceId())) {
+            return;
+        }
+        bindable(tx, newDeviceId, serviceName);
+        String previous = service.deviceId();
+        tx.update("UPDATE services SET device_id = ?, updated_at = ? WHERE name = ?", newDeviceId, tx.now(), serviceName);
+        long generation = service.desiredGeneration();
+        tasks.ensure(tx, newDeviceId, serviceName, TaskKind.PROFILE, generation);
+        audit.append(tx, actor, "service.bound", serviceName, newDeviceId, generation,
+                "device " + (previous == null ? "(none)" : previous) + " -> " + newDeviceId);
+        notifyAfterCommit(tx, newDeviceId);
+        if (previous != null) {
+            tasks.supersede(tx, previous, serviceName, TaskKind.PROFILE, Long.MAX_VALUE,
+                    "the service moved to " + newDeviceId);
+            devices.setState(tx, previous, DeviceState.DECOMMISSIONING, "replaced by " + newDeviceId);
+            tasks.ensure(tx, previous, serviceName, TaskKind.DECOMMISSION, generation);
+            audit.append(tx, actor, "device.decommissioning", serviceName, previous, generation,
+                    "replaced by " + newDeviceId);
+            notifyAfterCommit(tx, previous);
+        }
+    }
+
+    /**
+     * Revokes a box: refused from now on; its live session is closed after the commit.
+     *
+     * @return the serial of the certificate it last connected with, or null, for the TLS revocation list
+     * @throws DesiredStateException UNKNOWN_DEVICE
+     */
+    public String revokeDevice(Tx tx, String deviceId, String reason, String actor) throws SQLException {
+        Device device = devices.lock(tx, deviceId).orElseThrow(() -> new DesiredStateException(
+                DesiredStateException.Reason.UNKNOWN_DEVICE, "no box " + deviceId));
+        if (device.state() != DeviceState.REVOKED) {
+            devices.setState(tx, deviceId, DeviceState.REVOKED, reason);
+            Optional<Service> bound = services.findByDevice(tx, deviceId);
+            audit.append(tx, actor, "device.revoked", bound.map(Service::name).orElse(null), deviceId, null, reason);
+        }
+        tx.afterCommit(() -> notifier.deviceRevoked(deviceId));
+        return device.certSerial();
+    }
+
+    /** The service's current desired profile. */
+    public Optional<DesiredProfile> desiredProfile(Tx tx, String serviceName) throws SQLException {
+        return tx.queryOne("SELECT p.service_name, p.generation, p.offer, p.down_kbps, p.up_kbps, p.service_ip, "
+                + "p.actor, p.created_at FROM desired_profiles p JOIN services s ON s.name = p.service_name "
+                + "AND s.desired_generation = p.generation WHERE p.service_name = ?", row -> new DesiredProfile(
+                row.getString(1), row.getLong(2), row.getString(3), row.getLong(4), row.getLong(5), row.getString(6),
+                row.getString(7), Tx.instant(row, "created_at")), serviceName);
+    }
+
+    /** A generation of the service's desired profile. */
+    public Optional<DesiredProfile> profile(Tx tx, String serviceName, long generation) throws SQLException {
+        return tx.queryOne("SELECT service_name, generation, offer, down_kbps, up_kbps, service_ip, actor, created_at "
+                + "FROM desired_profiles WHERE service_name = ? AND generation = ?", row -> new DesiredProfile(
+                row.getString(1), row.getLong(2), row.getString(3), row.getLong(4), row.getLong(5), row.getString(6),
+                row.getString(7), Tx.instant(row, "created_at")), serviceName, generation);
+    }
+
+    /** The service's push tasks, newest first. */
+    public List<PushTask> tasks(Tx tx, String serviceName) throws SQLException {
+        return tasks.byService(tx, serviceName, 200);
+    }
+
+    private void bindable(Tx tx, String deviceId, String serviceName) throws SQLException {
+        Device device = devices.lock(tx, deviceId).orElseThrow(() -> new DesiredStateException(
+                DesiredStateException.Reason.UNKNOWN_DEVICE, "no box " + deviceId + " is registered"));
+        if (device.state() == DeviceState.REVOKED || device.state() == DeviceState.DECOMMISSIONED
+                || device.state() == DeviceState.DECOMMISSIONING) {
+            throw new DesiredStateException(DesiredStateException.Reason.DEVICE_UNAVAILABLE,
+                    "the box " + deviceId + " is " + device.state().wire());
+        }
+        Optional<Service> other = services.findByDevice(tx, deviceId);
+        if (other.isPresent() && !other.get().name().equals(serviceName)) {
+            throw new DesiredStateException(DesiredStateException.Reason.DEVICE_UNAVAILABLE,
+                    "the box " + deviceId + " is bound to the service " + other.get().name());
+        }
+    }
+
+    private Service lockService(Tx tx, String serviceName) throws SQLException {
+        return services.lock(tx, serviceName).orElseThrow(() -> new DesiredStateException(
+                DesiredStateException.Reason.UNKNOWN_SERVICE, "no service " + serviceName));
+    }
+
+    private Catalog.Offer offer(String name) {
+        return catalog.get().offer(name).orElseThrow(() -> new DesiredStateException(
+                DesiredStateException.Reason.UNKNOWN_OFFER, "no offer " + name + " in the catalog"));
+    }
+
+    private DesiredProfile insertProfile(Tx tx, String serviceName, long generation, Catalog.Offer offer, String ip,
+                                         String actor) throws SQLException {
+        Instant now = tx.now();
+        tx.update("INSERT INTO desired_profiles (service_name, generation, offer, down_kbps, up_kbps, service_ip, "
+                + "actor, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                serviceName, generation, offer.name(), offer.downKbps(), offer.upKbps(), ip, actor, now);
+        return new DesiredProfile(serviceName, generation, offer.name(), offer.downKbps(), offer.upKbps(), ip, actor, now);
+    }
+
+    private void notifyAfterCommit(Tx tx, String deviceId) {
+        tx.afterCommit(() -> notifier.deviceChanged(deviceId));
+    }
+}

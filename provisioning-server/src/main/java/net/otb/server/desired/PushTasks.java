@@ -1,0 +1,101 @@
+package net.otb.server.desired;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import net.otb.server.store.Tx;
+
+/** The {@code push_tasks} table. Stateless; every method runs in the caller's transaction. */
+public final class PushTasks {
+
+    private static final String COLUMNS = "id, device_id, service_name, kind, generation, state, outcome, attempts, "
+            + "rollbacks, created_at, updated_at, sent_at, done_at, detail";
+
+    public Optional<PushTask> find(Tx tx, String deviceId, String serviceName, TaskKind kind, long generation)
+            throws SQLException {
+        return tx.queryOne("SELECT " + COLUMNS + " FROM push_tasks WHERE device_id = ? AND service_name = ? "
+                + "AND kind = ? AND generation = ?", PushTasks::map, deviceId, serviceName, kind, generation);
+    }
+
+    /** The task, created {@code todo} when absent. */
+    public PushTask ensure(Tx tx, String deviceId, String serviceName, TaskKind kind, long generation)
+            throws SQLException {
+        Optional<PushTask> existing = find(tx, deviceId, serviceName, kind, generation);
+        if (existing.isPresent()) {
+            return existing.get();
+        }
+        Instant now = tx.now();
+        tx.update("INSERT INTO push_tasks (device_id, service_name, kind, generation, state, attempts, rollbacks, "
+                + "created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, 0, ?, ?)",
+                deviceId, serviceName, kind, generation, TaskState.TODO, now, now);
+        return find(tx, deviceId, serviceName, kind, generation).orElseThrow();
+    }
+
+    /** Closes the box's open tasks of {@code kind} for the service below {@code generation}, as superseded. */
+    public int supersede(Tx tx, String deviceId, String serviceName, TaskKind kind, long belowGeneration, String detail)
+            throws SQLException {
+        Instant now = tx.now();
+        return tx.update("UPDATE push_tasks SET state = ?, outcome = 'superseded', detail = ?, updated_at = ?, done_at = ? "
+                + "WHERE device_id = ? AND service_name = ? AND kind = ? AND generation < ? AND state IN (?, ?)",
+                TaskState.DONE, detail, now, now, deviceId, serviceName, kind, belowGeneration,
+                TaskState.TODO, TaskState.DOING);
+    }
+
+    public void markSent(Tx tx, long id) throws SQLException {
+        Instant now = tx.now();
+        tx.update("UPDATE push_tasks SET state = ?, attempts = attempts + 1, sent_at = ?, updated_at = ? WHERE id = ?",
+                TaskState.DOING, now, now, id);
+    }
+
+    public void finish(Tx tx, long id, TaskState state, String outcome, String detail) throws SQLException {
+        Instant now = tx.now();
+        tx.update("UPDATE push_tasks SET state = ?, outcome = ?, detail = ?, updated_at = ?, done_at = ? WHERE id = ?",
+                state, outcome, detail, now, now, id);
+    }
+
+    /** Puts a rolled-back task back to {@code todo}, counting the rollback. */
+    public void rolledBack(Tx tx, long id, String detail) throws SQLException {
+        tx.update("UPDATE push_tasks SET state = ?, rollbacks = rollbacks + 1, detail = ?, updated_at = ? WHERE id = ?",
+                TaskState.TODO, detail, tx.now(), id);
+    }
+
+    public List<PushTask> byService(Tx tx, String serviceName, int limit) throws SQLException {
+        return tx.query("SELECT " + COLUMNS + " FROM push_tasks WHERE service_name = ? ORDER BY id DESC LIMIT ?",
+                PushTasks::map, serviceName, limit);
+    }
+
+    public List<PushTask> byDevice(Tx tx, String deviceId, int limit) throws SQLException {
+        return tx.query("SELECT " + COLUMNS + " FROM push_tasks WHERE device_id = ? ORDER BY id DESC LIMIT ?",
+                PushTasks::map, deviceId, limit);
+    }
+
+    /** Boxes with a task to send now: {@code todo}, or {@code doing} and sent before {@code sentBefore}. */
+    public List<String> devicesDue(Tx tx, Instant sentBefore, int limit) throws SQLException {
+        return tx.query("SELECT DISTINCT device_id FROM push_tasks WHERE state = ? OR (state = ? AND sent_at < ?) "
+                + "ORDER BY device_id LIMIT ?", row -> row.getString(1), TaskState.TODO, TaskState.DOING, sentBefore, limit);
+    }
+
+    public Map<String, Long> countByState(Tx tx) throws SQLException {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        for (TaskState state : TaskState.values()) {
+            counts.put(state.wire(), 0L);
+        }
+        tx.query("SELECT state, COUNT(*) FROM push_tasks GROUP BY state", row -> {
+            counts.put(row.getString(1), row.getLong(2));
+            return null;
+        });
+        return counts;
+    }
+
+    static PushTask map(ResultSet row) throws SQLException {
+        return new PushTask(row.getLong("id"), row.getString("device_id"), row.getString("service_name"),
+                TaskKind.fromWire(row.getString("kind")), row.getLong("generation"),
+                TaskState.fromWire(row.getString("state")), row.getString("outcome"), row.getInt("attempts"),
+                row.getInt("rollbacks"), Tx.instant(row, "created_at"), Tx.instant(row, "updated_at"),
+                Tx.instant(row, "sent_at"), Tx.instant(row, "done_at"), row.getString("detail"));
+    }
+}

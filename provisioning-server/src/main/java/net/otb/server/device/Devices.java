@@ -1,0 +1,90 @@
+package net.otb.server.device;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import net.otb.server.store.Tx;
+
+/** The {@code devices} table. Stateless; every method runs in the caller's transaction. */
+public final class Devices {
+
+    private static final String COLUMNS = "id, model, state, firmware, agent_version, cert_serial, registered_at, "
+            + "first_seen_at, last_seen_at, applied_service, applied_generation, applied_offer, applied_at, state_detail";
+
+    /**
+     * Registers a box.
+     *
+     * @return false when a box with this serial exists already
+     */
+    public boolean register(Tx tx, String id, String model) throws SQLException {
+        if (find(tx, id).isPresent()) {
+            return false;
+        }
+        tx.update("INSERT INTO devices (id, model, state, registered_at) VALUES (?, ?, ?, ?)",
+                id, model, DeviceState.REGISTERED, tx.now());
+        return true;
+    }
+
+    public Optional<Device> find(Tx tx, String id) throws SQLException {
+        return tx.queryOne("SELECT " + COLUMNS + " FROM devices WHERE id = ?", Devices::map, id);
+    }
+
+    /** The box, its row locked until the transaction ends. */
+    public Optional<Device> lock(Tx tx, String id) throws SQLException {
+        return tx.queryOne("SELECT " + COLUMNS + " FROM devices WHERE id = ? FOR UPDATE", Devices::map, id);
+    }
+
+    public List<Device> list(Tx tx, int limit, int offset) throws SQLException {
+        return tx.query("SELECT " + COLUMNS + " FROM devices ORDER BY id LIMIT ? OFFSET ?", Devices::map, limit, offset);
+    }
+
+    /** Records an accepted hello: what the box runs, when it was seen, which certificate it used. */
+    public void recordHello(Tx tx, String id, String model, String firmware, String agentVersion, String certSerial,
+                            boolean first) throws SQLException {
+        Instant now = tx.now();
+        tx.update("UPDATE devices SET model = ?, firmware = ?, agent_version = ?, cert_serial = ?, last_seen_at = ?, "
+                        + "first_seen_at = COALESCE(first_seen_at, ?), state = CASE WHEN state = ? THEN ? ELSE state END "
+                        + "WHERE id = ?",
+                model, firmware, agentVersion, certSerial, now, now, DeviceState.REGISTERED.wire(),
+                DeviceState.ACTIVE.wire(), id);
+    }
+
+    /** Records the profile a box reports as in force (from {@code hello} or {@code applied}). */
+    public void recordApplied(Tx tx, String id, String serviceName, long generation, String offer) throws SQLException {
+        tx.update("UPDATE devices SET applied_service = ?, applied_generation = ?, applied_offer = ?, applied_at = ? "
+                + "WHERE id = ?", serviceName, generation, offer, tx.now(), id);
+    }
+
+    public void setState(Tx tx, String id, DeviceState state, String detail) throws SQLException {
+        tx.update("UPDATE devices SET state = ?, state_detail = ? WHERE id = ?", state, detail, id);
+    }
+
+    public void touch(Tx tx, String id) throws SQLException {
+        tx.update("UPDATE devices SET last_seen_at = ? WHERE id = ?", tx.now(), id);
+    }
+
+    /** How many boxes are in each state (every state listed, zeros included). */
+    public Map<String, Long> countByState(Tx tx) throws SQLException {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        for (DeviceState state : DeviceState.values()) {
+            counts.put(state.wire(), 0L);
+        }
+        tx.query("SELECT state, COUNT(*) FROM devices GROUP BY state", row -> {
+            counts.put(row.getString(1), row.getLong(2));
+            return null;
+        });
+        return counts;
+    }
+
+    static Device map(ResultSet row) throws SQLException {
+        return new Device(row.getString("id"), row.getString("model"), DeviceState.fromWire(row.getString("state")),
+                row.getString("firmware"), row.getString("agent_version"), row.getString("cert_serial"),
+                Tx.instant(row, "registered_at"), Tx.instant(row, "first_seen_at"), Tx.instant(row, "last_seen_at"),
+                row.getString("applied_service"), row.getLong("applied_generation"), row.getString("applied_offer"),
+                Tx.instant(row, "applied_at"), row.getString("state_detail"));
+    }
+}

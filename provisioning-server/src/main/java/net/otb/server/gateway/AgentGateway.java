@@ -1,0 +1,191 @@
+package net.otb.server.gateway;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGenerator;
+import net.otb.protocol.ErrorCode;
+import net.otb.protocol.codec.Disconnector;
+import net.otb.server.desired.AgentService;
+import net.otb.server.desired.DeviceNotifier;
+import net.otb.server.metrics.Metrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The mTLS server boxes connect to. It keeps one session per box, runs each box's store work on that box's
+ * stripe, and reconciles a box when its desired state changes, at its hello, and from a periodic sweep
+ * that re-sends pushes left unanswered. Implements {@link DeviceNotifier} for the desired-state engine.
+ */
+public final class AgentGateway implements DeviceNotifier, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AgentGateway.class);
+
+    private final GatewayConfig config;
+    private final SslContext sslContext;
+    private final AgentService service;
+    private final Metrics metrics;
+    private final RandomGenerator random;
+    private final SessionRegistry registry = new SessionRegistry();
+    private final ConnectionLimiter limiter;
+    private final StripedExecutor stripes;
+    private final ScheduledExecutorService sweeper;
+    private Channel serverChannel;
+
+    public AgentGateway(GatewayConfig config, SslContext sslContext, AgentService service, Metrics metrics, Clock clock,
+                        RandomGenerator random) {
+        this.config = config;
+        this.sslContext = sslContext;
+        this.service = service;
+        this.metrics = metrics;
+        this.random = random;
+        this.limiter = new ConnectionLimiter(config.perSourceRate(), config.perSourceBurst(), config.maxSessions(),
+                clock, random);
+        this.stripes = new StripedExecutor(config.dbStripes());
+        this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "otb-gateway-sweep");
+            t.setDaemon(true);
+            return t;
+        });
+        metrics.gauge("otb_sessions", "agent sessions open on this instance (hello accepted)", registry::size);
+        metrics.gauge("otb_agent_connections", "agent TCP connections open, sessions or not", limiter::openConnections);
+    }
+
+    /**
+     * Binds the agent port and starts the sweep.
+     *
+     * @return the bound address
+     * @throws InterruptedException when interrupted while binding
+     */
+    public InetSocketAddress start(EventLoopGroup boss, EventLoopGroup workers) throws InterruptedException {
+        serverChannel = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childHandler(new AgentChannelInitializer(sslContext, this))
+                .bind(config.host(), config.port()).sync().channel();
+        sweeper.scheduleWithFixedDelay(this::sweep, config.sweepSeconds(), config.sweepSeconds(), TimeUnit.SECONDS);
+        InetSocketAddress address = (InetSocketAddress) serverChannel.localAddress();
+        LOG.info("agent gateway listening on {}", address);
+        return address;
+    }
+
+    public SessionRegistry registry() {
+        return registry;
+    }
+
+    @Override
+    public void deviceChanged(String deviceId) {
+        Channel channel = registry.get(deviceId);
+        if (channel != null) {
+            reconcile(deviceId, channel, AgentService.Trigger.CHANGE);
+        }
+    }
+
+    @Override
+    public void deviceRevoked(String deviceId) {
+        Channel channel = registry.get(deviceId);
+        if (channel != null) {
+            registry.remove(deviceId, channel);
+            Disconnector.disconnect(channel, LOG, deviceId, ErrorCode.FORBIDDEN, "the box was revoked");
+        }
+    }
+
+    /** Stops accepting, tells every box {@code shutdown}, and stops the store threads. */
+    @Override
+    public void close() {
+        sweeper.shutdownNow();
+        if (serverChannel != null) {
+            serverChannel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        registry.closeAll(ErrorCode.SHUTDOWN, "the server is stopping");
+        stripes.close();
+    }
+
+    GatewayConfig config() {
+        return config;
+    }
+
+    AgentService service() {
+        return service;
+    }
+
+    Metrics metrics() {
+        return metrics;
+    }
+
+    ConnectionLimiter limiter() {
+        return limiter;
+    }
+
+    String newSessionId() {
+        byte[] bytes = new byte[8];
+        random.nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
+    }
+
+    boolean executeForDevice(String deviceId, Runnable work) {
+        return stripes.execute(deviceId, work);
+    }
+
+    /** Sends the box what the store says it must get now, if this channel is still its session. */
+    void reconcile(String deviceId, Channel channel, AgentService.Trigger trigger) {
+        executeForDevice(deviceId, () -> {
+            if (registry.get(deviceId) != channel || !channel.isActive()) {
+                return;
+            }
+            try {
+                AgentService.Reply reply = service.reconcile(deviceId, trigger);
+                AgentSessionHandler.send(channel, reply, this, deviceId);
+            } catch (RuntimeException e) {
+                // the store stays the truth: the sweep or the next hello tries again
+                LOG.warn("{} {}: reconcile failed: {}", deviceId, channel.remoteAddress(), e.toString());
+            }
+        });
+    }
+
+    void decommissionDelivered(String deviceId, Channel channel) {
+        executeForDevice(deviceId, () -> {
+            try {
+                service.decommissionDelivered(deviceId);
+                LOG.info("{} {}: decommission delivered", deviceId, channel.remoteAddress());
+            } catch (RuntimeException e) {
+                LOG.warn("{}: cannot record the decommission, it will be sent again: {}", deviceId, e.toString());
+            }
+            registry.remove(deviceId, channel);
+            channel.eventLoop().schedule(() -> {
+                channel.close();
+            }, Disconnector.CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        });
+    }
+
+    private void sweep() {
+        try {
+            limiter.purge();
+            if (registry.size() == 0) {
+                return;
+            }
+            List<String> due = service.devicesDue();
+            for (String deviceId : due) {
+                Channel channel = registry.get(deviceId);
+                if (channel != null) {
+                    reconcile(deviceId, channel, AgentService.Trigger.SWEEP);
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("push sweep failed: {}", e.toString());
+        }
+    }
+}

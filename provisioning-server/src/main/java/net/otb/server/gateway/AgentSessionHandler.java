@@ -1,0 +1,198 @@
+package net.otb.server.gateway;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import java.util.List;
+import net.otb.protocol.Applied;
+import net.otb.protocol.Decommission;
+import net.otb.protocol.ErrorCode;
+import net.otb.protocol.ErrorMessage;
+import net.otb.protocol.Hello;
+import net.otb.protocol.Message;
+import net.otb.protocol.Ping;
+import net.otb.protocol.Pong;
+import net.otb.protocol.Renew;
+import net.otb.protocol.Welcome;
+import net.otb.protocol.codec.Disconnector;
+import net.otb.protocol.codec.UnknownMessage;
+import net.otb.server.desired.AgentService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One box's session: turns its messages into {@link AgentService} calls on the box's store thread and
+ * writes what they return. Holds no rule of its own, and little state, since thousands of these sit idle.
+ */
+final class AgentSessionHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AgentSessionHandler.class);
+
+    private enum State { AWAITING_HELLO, CHECKING_HELLO, OPEN }
+
+    private final AgentGateway gateway;
+    private State state = State.AWAITING_HELLO;
+    private String deviceId;
+    private long pingSeq;
+
+    AgentSessionHandler(AgentGateway gateway) {
+        this.gateway = gateway;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        Channel channel = ctx.channel();
+        if (msg instanceof UnknownMessage unknown) {
+            channel.writeAndFlush(ErrorMessage.of(ErrorCode.UNSUPPORTED, "unknown message type " + unknown.type()));
+            return;
+        }
+        if (msg instanceof Hello hello) {
+            onHello(ctx, hello);
+            return;
+        }
+        if (state != State.OPEN) {
+            violation(channel, ErrorCode.UNEXPECTED, "the first message must be hello, got " + typeOf(msg));
+            return;
+        }
+        if (msg instanceof Ping ping) {
+            channel.writeAndFlush(new Pong(ping.seq()));
+        } else if (msg instanceof Pong) {
+            // the idle handler has seen the read: nothing else to do
+            return;
+        } else if (msg instanceof Applied applied) {
+            onStore(channel, () -> {
+                AgentService.Reply reply = gateway.service().applied(deviceId, applied);
+                send(channel, reply);
+            });
+        } else if (msg instanceof Renew renew) {
+            onStore(channel, () -> channel.writeAndFlush(gateway.service().renew(deviceId, renew.csr())));
+        } else if (msg instanceof ErrorMessage error) {
+            LOG.info("{} {}: box reports error {}: {}", deviceId, channel.remoteAddress(), error.code(), error.detail());
+        } else {
+            violation(channel, ErrorCode.UNEXPECTED, "a box does not send " + typeOf(msg));
+        }
+    }
+
+    private void onHello(ChannelHandlerContext ctx, Hello hello) {
+        Channel channel = ctx.channel();
+        if (state != State.AWAITING_HELLO) {
+            violation(channel, ErrorCode.UNEXPECTED, "a second hello in one session");
+            return;
+        }
+        state = State.CHECKING_HELLO;
+        String cn = channel.attr(ChannelAttributes.DEVICE_ID).get();
+        String serial = channel.attr(ChannelAttributes.CERTIFICATE_SERIAL).get();
+        if (cn == null) {
+            violation(channel, ErrorCode.FORBIDDEN, "no verified identity");
+            return;
+        }
+        onStore(channel, cn, () -> {
+            AgentService.HelloOutcome outcome = gateway.service().hello(cn, serial, hello);
+            if (outcome instanceof AgentService.Refused refused) {
+                gateway.metrics().hello("refused");
+                Disconnector.disconnect(channel, LOG, cn, refused.code(), refused.detail());
+                return;
+            }
+            AgentService.Accepted accepted = (AgentService.Accepted) outcome;
+            gateway.metrics().hello("accepted");
+            channel.eventLoop().execute(() -> {
+                if (!channel.isActive()) {
+                    return;
+                }
+                deviceId = accepted.deviceId();
+                state = State.OPEN;
+                if (ctx.pipeline().get(HandlerNames.HELLO_TIMEOUT) != null) {
+                    ctx.pipeline().remove(HandlerNames.HELLO_TIMEOUT);
+                }
+                gateway.registry().register(deviceId, channel);
+                LOG.info("{} {}: session open (protocol {}, model {}, firmware {}{})", deviceId,
+                        channel.remoteAddress(), accepted.protocol(), hello.model(), hello.firmware(),
+                        accepted.firstConnection() ? ", first connection" : "");
+                channel.writeAndFlush(new Welcome(accepted.protocol(), gateway.newSessionId(),
+                        gateway.config().heartbeatSeconds()));
+                gateway.reconcile(deviceId, channel, AgentService.Trigger.HELLO);
+            });
+        });
+    }
+
+    /** Writes a reply; a decommission is recorded once written, then the session ends. */
+    static void send(Channel channel, AgentService.Reply reply, AgentGateway gateway, String deviceId) {
+        List<Message> messages = reply.messages();
+        for (Message message : messages) {
+            if (message instanceof Decommission) {
+                channel.writeAndFlush(message).addListener((ChannelFutureListener) f -> {
+                    if (f.isSuccess()) {
+                        gateway.decommissionDelivered(deviceId, channel);
+                    }
+                });
+            } else if (reply.close() && message instanceof ErrorMessage error) {
+                LOG.info("{} {}: closing: {} ({})", deviceId, channel.remoteAddress(), error.code(), error.detail());
+                channel.config().setAutoRead(false);
+                channel.writeAndFlush(message).addListener(ChannelFutureListener.CLOSE);
+            } else {
+                channel.writeAndFlush(message);
+            }
+        }
+        if (reply.reconcile()) {
+            gateway.reconcile(deviceId, channel, AgentService.Trigger.CHANGE);
+        }
+    }
+
+    private void send(Channel channel, AgentService.Reply reply) {
+        send(channel, reply, gateway, deviceId);
+    }
+
+    private void onStore(Channel channel, Runnable work) {
+        onStore(channel, deviceId, work);
+    }
+
+    private void onStore(Channel channel, String key, Runnable work) {
+        boolean queued = gateway.executeForDevice(key, () -> {
+            try {
+                work.run();
+            } catch (RuntimeException e) {
+                LOG.warn("{} {}: store work failed, closing the session: {}", key, channel.remoteAddress(),
+                        e.toString());
+                Disconnector.sendAndClose(channel, ErrorCode.INTERNAL, "the server failed; come back later");
+            }
+        });
+        if (!queued) {
+            Disconnector.sendAndClose(channel, ErrorCode.SHUTDOWN, "the server is stopping");
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof IdleStateEvent idle) {
+            if (idle.state() == IdleState.READER_IDLE) {
+                violation(ctx.channel(), ErrorCode.TIMEOUT, "no message for " + 3 * gateway.config().heartbeatSeconds()
+                        + " s (3 heartbeats)");
+            } else if (idle.state() == IdleState.WRITER_IDLE && state == State.OPEN) {
+                ctx.writeAndFlush(new Ping(pingSeq++));
+            }
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (deviceId != null) {
+            gateway.registry().remove(deviceId, ctx.channel());
+            LOG.debug("{} {}: session closed", deviceId, ctx.channel().remoteAddress());
+        }
+        super.channelInactive(ctx);
+    }
+
+    private void violation(Channel channel, ErrorCode code, String detail) {
+        String who = deviceId != null ? deviceId : String.valueOf(channel.attr(ChannelAttributes.DEVICE_ID).get());
+        Disconnector.disconnect(channel, LOG, who, code, detail);
+    }
+
+    private static String typeOf(Object msg) {
+        return msg instanceof Message m ? m.type() : msg.getClass().getSimpleName();
+    }
+}

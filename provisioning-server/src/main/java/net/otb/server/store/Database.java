@@ -1,0 +1,214 @@
+package net.otb.server.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.List;
+import java.util.Set;
+import java.util.random.RandomGenerator;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The store: a HikariCP pool, the schema migrated by Flyway at open ({@code db/migration}), and
+ * transactions at READ COMMITTED where the rows that decide a change are locked with
+ * {@code SELECT … FOR UPDATE}. A transaction that the database aborts for a conflict (serialization
+ * failure, deadlock, lock timeout, H2's concurrent update) or that throws {@link RetryableConflict} is
+ * rolled back and run again, a few times, with a small random pause. Thread-safe.
+ */
+public final class Database implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+
+    /** How many times a conflicting transaction runs before the conflict is reported. */
+    public static final int MAX_ATTEMPTS = 8;
+
+    /** SQL states that mean "run it again": serialization failure, PostgreSQL deadlock, lock timeouts. */
+    private static final Set<String> RETRYABLE_STATES = Set.of("40001", "40P01", "55P03", "HYT00", "90131");
+
+    private final HikariDataSource dataSource;
+    private final Clock clock;
+    private final RandomGenerator random;
+
+    private Database(HikariDataSource dataSource, Clock clock, RandomGenerator random) {
+        this.dataSource = dataSource;
+        this.clock = clock;
+        this.random = random;
+    }
+
+    /**
+     * Opens the pool and brings the schema up to date.
+     *
+     * @throws StoreException when the database cannot be reached or a migration fails
+     */
+    public static Database open(StoreConfig config, Clock clock, RandomGenerator random) {
+        HikariConfig hikari = new HikariConfig();
+        hikari.setJdbcUrl(config.jdbcUrl());
+        if (config.user() != null) {
+            hikari.setUsername(config.user());
+        }
+        if (config.password() != null) {
+            hikari.setPassword(config.password());
+        }
+        hikari.setMaximumPoolSize(config.poolSize());
+        hikari.setAutoCommit(false);
+        hikari.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
+        hikari.setPoolName("otb-store");
+        hikari.setConnectionTimeout(10_000);
+        HikariDataSource dataSource;
+        try {
+            dataSource = new HikariDataSource(hikari);
+        } catch (RuntimeException e) {
+            throw new StoreException("cannot open the database " + redact(config.jdbcUrl()) + ": " + rootMessage(e), e);
+        }
+        try {
+            Flyway.configure()
+                    .dataSource(dataSource)
+                    .locations("classpath:db/migration")
+                    // the migration workflow's scripts (V2xx) and later fixes of the core schema (V1_x) interleave
+                    .outOfOrder(true)
+                    .load()
+                    .migrate();
+        } catch (RuntimeException e) {
+            dataSource.close();
+            throw new StoreException("cannot migrate the schema of " + redact(config.jdbcUrl()) + ": " + rootMessage(e), e);
+        }
+        LOG.info("store open: {}", redact(config.jdbcUrl()));
+        return new Database(dataSource, clock, random);
+    }
+
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    /**
+     * Runs {@code work} in a transaction and commits it, then runs its after-commit actions. The work may
+     * run several times on conflicts, so it must have no effect outside the transaction except through
+     * {@link Tx#afterCommit}. A runtime exception thrown by the work rolls back and propagates unchanged.
+     *
+     * @throws StoreException when the database fails, or still conflicts after {@link #MAX_ATTEMPTS}
+     */
+    public <T> T inTransaction(TxWork<T> work) {
+        SQLException last = null;
+        for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+            Tx tx;
+            T result;
+            try (Connection connection = dataSource.getConnection()) {
+                tx = new Tx(connection, clock);
+                try {
+                    result = work.run(tx);
+                    connection.commit();
+                } catch (SQLException e) {
+                    rollback(connection);
+                    if (!isRetryable(e)) {
+                        throw new StoreException("database failure: " + e.getMessage(), e);
+                    }
+                    last = e;
+                    pause(attempt);
+                    continue;
+                } catch (RetryableConflict e) {
+                    rollback(connection);
+                    last = new SQLException(e.getMessage(), "40001");
+                    pause(attempt);
+                    continue;
+                } catch (RuntimeException | Error e) {
+                    rollback(connection);
+                    throw e;
+                }
+            } catch (SQLException e) {
+                throw new StoreException("database unavailable: " + e.getMessage(), e);
+            }
+            runAfterCommit(tx.afterCommitActions());
+            return result;
+        }
+        throw new StoreException("the transaction kept conflicting after " + MAX_ATTEMPTS + " attempts: "
+                + (last == null ? "" : last.getMessage()), last);
+    }
+
+    /** Whether the database is reachable: a pooled connection answers a trivial query. */
+    public boolean isHealthy() {
+        try (Connection connection = dataSource.getConnection()) {
+            return connection.isValid(2);
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        if (dataSource.getJdbcUrl().startsWith("jdbc:h2:")) {
+            // an H2 file database compacts and closes its files cleanly on SHUTDOWN
+            try (Connection connection = dataSource.getConnection()) {
+                connection.createStatement().execute("SHUTDOWN");
+            } catch (SQLException e) {
+                LOG.debug("H2 shutdown: {}", e.getMessage());
+            }
+        }
+        dataSource.close();
+        LOG.info("store closed");
+    }
+
+    /** Whether the database aborted the transaction for a conflict that another attempt may not meet. */
+    public static boolean isRetryable(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && sql.getSQLState() != null && RETRYABLE_STATES.contains(sql.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether the statement failed on a unique or primary key (SQL state 23505 on H2 and PostgreSQL). */
+    public static boolean isUniqueViolation(SQLException e) {
+        return "23505".equals(e.getSQLState());
+    }
+
+    private void pause(int attempt) {
+        long bound = Math.min(200, 5L << attempt);
+        try {
+            Thread.sleep(1 + random.nextLong(bound));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException("interrupted while retrying a transaction", e);
+        }
+    }
+
+    private static void runAfterCommit(List<Runnable> actions) {
+        for (Runnable action : actions) {
+            try {
+                action.run();
+            } catch (RuntimeException e) {
+                // the commit stands; the state the action acts on stays in the database for the next reconcile
+                LOG.warn("after-commit action failed", e);
+            }
+        }
+    }
+
+    private static void rollback(Connection connection) {
+        try {
+            connection.rollback();
+        } catch (SQLException e) {
+            LOG.debug("rollback failed: {}", e.getMessage());
+        }
+    }
+
+    private static String redact(String url) {
+        return url.replaceAll("(?i)(password=)[^;&]*", "$1***");
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage();
+    }
+}

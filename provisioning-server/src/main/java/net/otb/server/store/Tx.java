@@ -1,0 +1,144 @@
+package net.otb.server.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One open transaction: statements with positional parameters, and actions to run once it has committed.
+ * Instants are bound as {@code TIMESTAMP} in UTC, which H2 and PostgreSQL store alike.
+ * Not thread-safe: a transaction belongs to the thread that runs its {@link TxWork}.
+ */
+public final class Tx {
+
+    private final Connection connection;
+    private final Clock clock;
+    private final List<Runnable> afterCommit = new ArrayList<>();
+
+    Tx(Connection connection, Clock clock) {
+        this.connection = connection;
+        this.clock = clock;
+    }
+
+    /** The JDBC connection, for statements the helpers below do not cover. Never commit or close it. */
+    public Connection connection() {
+        return connection;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    /** The current instant of the injected clock, truncated to milliseconds as the store keeps it. */
+    public Instant now() {
+        return Instant.ofEpochMilli(clock.millis());
+    }
+
+    /**
+     * Runs {@code action} after this transaction commits, in registration order; never when it rolls back.
+     * An action must not be the only way something happens: a crash between the commit and the action
+     * loses it, so the state it acts on must be derivable from the database (see the desired-state engine).
+     */
+    public void afterCommit(Runnable action) {
+        afterCommit.add(action);
+    }
+
+    List<Runnable> afterCommitActions() {
+        return afterCommit;
+    }
+
+    /** Executes an INSERT, UPDATE or DELETE and returns the row count. */
+    public int update(String sql, Object... args) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            bind(statement, args);
+            return statement.executeUpdate();
+        }
+    }
+
+    /** Executes an INSERT into a table with an identity column {@code id} and returns the new id. */
+    public long insert(String sql, Object... args) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(sql, new String[] {"id"})) {
+            bind(statement, args);
+            statement.executeUpdate();
+            try (ResultSet keys = statement.getGeneratedKeys()) {
+                if (!keys.next()) {
+                    throw new SQLException("no generated key for: " + sql);
+                }
+                return keys.getLong(1);
+            }
+        }
+    }
+
+    public <T> List<T> query(String sql, RowMapper<T> mapper, Object... args) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            bind(statement, args);
+            try (ResultSet rows = statement.executeQuery()) {
+                List<T> result = new ArrayList<>();
+                while (rows.next()) {
+                    result.add(mapper.map(rows));
+                }
+                return result;
+            }
+        }
+    }
+
+    /**
+     * The single row of a query, or empty.
+     *
+     * @throws SQLException when the query returns more than one row
+     */
+    public <T> Optional<T> queryOne(String sql, RowMapper<T> mapper, Object... args) throws SQLException {
+        List<T> rows = query(sql, mapper, args);
+        if (rows.size() > 1) {
+            throw new SQLException("expected at most one row, got " + rows.size() + " for: " + sql);
+        }
+        return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+    }
+
+    public long queryLong(String sql, Object... args) throws SQLException {
+        return queryOne(sql, row -> row.getLong(1), args).orElse(0L);
+    }
+
+    /** Reads a {@code TIMESTAMP} column written by this class, or {@code null}. */
+    public static Instant instant(ResultSet row, String column) throws SQLException {
+        Timestamp value = row.getTimestamp(column, java.util.Calendar.getInstance(java.util.TimeZone.getTimeZone("UTC")));
+        return value == null ? null : value.toInstant();
+    }
+
+    /** Reads a nullable {@code BIGINT} column. */
+    public static Long nullableLong(ResultSet row, String column) throws SQLException {
+        long value = row.getLong(column);
+        return row.wasNull() ? null : value;
+    }
+
+    private static void bind(PreparedStatement statement, Object[] args) throws SQLException {
+        for (int i = 0; i < args.length; i++) {
+            Object arg = args[i];
+            int index = i + 1;
+            if (arg == null) {
+                statement.setNull(index, Types.NULL);
+            } else if (arg instanceof Instant instant) {
+                statement.setTimestamp(index, Timestamp.from(instant),
+                        java.util.Calendar.getInstance(java.util.TimeZone.getTimeZone("UTC")));
+            } else if (arg instanceof Enum<?> e) {
+                statement.setString(index, e instanceof Wire w ? w.wire() : e.name());
+            } else {
+                statement.setObject(index, arg);
+            }
+        }
+    }
+
+    /** An enum stored by its wire name. */
+    public interface Wire {
+        String wire();
+    }
+}
