@@ -25,13 +25,14 @@ import org.slf4j.LoggerFactory;
  * 10.231.0.0/30 that exist only inside them; an iperf3 server on the network side; throughput measured from the
  * box side. Everything is removed by {@link #close()}, and namespaces that an earlier, killed run left behind
  * (named {@code otb-box-*}, {@code otb-net-*}, older than ten minutes) by {@link #removeLeftovers}.
+ * Public for the simulator's end-to-end shaping test (through the agent's test-jar).
  */
-final class NetnsLab implements AutoCloseable {
+public final class NetnsLab implements AutoCloseable {
 
-    static final String BOX_IF = "wan0";
-    static final String NET_IF = "up0";
-    static final String BOX_IP = "10.231.0.1";
-    static final String NET_IP = "10.231.0.2";
+    public static final String BOX_IF = "wan0";
+    public static final String NET_IF = "up0";
+    public static final String BOX_IP = "10.231.0.1";
+    public static final String NET_IP = "10.231.0.2";
     private static final int PORT = 5201;
     private static final Duration LEFTOVER_AGE = Duration.ofMinutes(10);
     private static final Logger LOG = LoggerFactory.getLogger(NetnsLab.class);
@@ -54,7 +55,7 @@ final class NetnsLab implements AutoCloseable {
      * Skips the calling test, saying why, where this machine cannot run it (not root, no netns, no IFB or HTB,
      * no iperf3); under {@code CI=true} that is a failure instead, since CI must run them.
      */
-    static void requireSupport(RandomGenerator random) {
+    public static void requireSupport(RandomGenerator random) {
         String missing = whatIsMissing(random);
         if (missing == null) {
             return;
@@ -106,7 +107,7 @@ final class NetnsLab implements AutoCloseable {
     }
 
     /** Removes namespaces of earlier runs that were killed before their clean-up; young ones may be in use. */
-    static void removeLeftovers() throws IOException {
+    public static void removeLeftovers() throws IOException {
         ProcessCommandRunner shell = new ProcessCommandRunner(List.of(), Duration.ofSeconds(10));
         for (String line : shell.run(List.of("ip", "netns", "list")).stdout().split("\\R")) {
             String name = line.strip().split("\\s+")[0];
@@ -123,7 +124,7 @@ final class NetnsLab implements AutoCloseable {
     }
 
     /** Makes the two namespaces and the link between them. */
-    static NetnsLab create(RandomGenerator random) throws IOException {
+    public static NetnsLab create(RandomGenerator random) throws IOException {
         NetnsLab lab = new NetnsLab(HexFormat.of().toHexDigits(random.nextInt()));
         try {
             lab.setUp();
@@ -149,17 +150,17 @@ final class NetnsLab implements AutoCloseable {
         must("ip", "-n", net, "link", "set", NET_IF, "up");
     }
 
-    String box() {
+    public String box() {
         return box;
     }
 
     /** A runner for the backend: every command inside the box namespace. */
-    ProcessCommandRunner boxRunner() {
+    public ProcessCommandRunner boxRunner() {
         return new ProcessCommandRunner(List.of("ip", "netns", "exec", box), Duration.ofSeconds(5));
     }
 
     /** Starts iperf3 in the network namespace, bound to its address there, and waits until it listens. */
-    void startIperfServer() throws IOException {
+    public void startIperfServer() throws IOException {
         server = new ProcessBuilder("ip", "netns", "exec", net, "iperf3", "-s", "-B", NET_IP, "-p",
                 Integer.toString(PORT), "--forceflush")
                 .redirectInput(new File("/dev/null"))
@@ -180,7 +181,7 @@ final class NetnsLab implements AutoCloseable {
      * @param seconds measured seconds, after one second left out for TCP's slow start
      * @return Mbit/s
      */
-    double measureMbps(boolean download, int seconds) throws IOException {
+    public double measureMbps(boolean download, int seconds) throws IOException {
         List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", box, "iperf3", "-c", NET_IP, "-B", BOX_IP,
                 "-p", Integer.toString(PORT), "-t", Integer.toString(seconds), "-O", "1", "-J"));
         if (download) {
