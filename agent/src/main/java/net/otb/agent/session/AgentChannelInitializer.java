@@ -9,12 +9,13 @@ import java.time.Duration;
 import net.otb.agent.ServerAddress;
 import net.otb.protocol.codec.FrameDecoder;
 import net.otb.protocol.codec.LastResortHandler;
+import net.otb.protocol.codec.MessageDecoder;
 import net.otb.protocol.codec.MessageEncoder;
 import net.otb.protocol.codec.PeerNames;
 
 /**
  * The agent's pipeline, in order: TLS (with handshake timeout and hostname verification against the configured
- * server host) → frame decoder → message encoder → session → last-resort error handler.
+ * server host) → frame decoder → message decoder → message encoder → session → last-resort error handler.
  */
 public final class AgentChannelInitializer extends ChannelInitializer<SocketChannel> {
 
@@ -39,6 +40,7 @@ public final class AgentChannelInitializer extends ChannelInitializer<SocketChan
         ChannelPipeline pipeline = channel.pipeline();
         pipeline.addLast(HandlerNames.TLS, tls);
         pipeline.addLast(HandlerNames.FRAME_DECODER, new FrameDecoder());
+        pipeline.addLast(HandlerNames.MESSAGE_DECODER, MessageDecoder.INSTANCE);
         pipeline.addLast(HandlerNames.MESSAGE_ENCODER, MessageEncoder.INSTANCE);
         pipeline.addLast(HandlerNames.SESSION, session);
         pipeline.addLast(HandlerNames.LAST_RESORT, LastResortHandler.INSTANCE);

@@ -40,6 +40,7 @@ public final class DirectoryStateStore implements StateStore {
 
     @Override
     public AgentState load() throws IOException {
+        removeLeftovers();
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
@@ -52,6 +53,22 @@ public final class DirectoryStateStore implements StateStore {
     @Override
     public void save(AgentState state) throws IOException {
         AtomicFiles.write(file, MAPPER.writeValueAsBytes(state));
+    }
+
+    /** Temporary files a crash left between write and rename: never the state, safe to drop. */
+    private void removeLeftovers() throws IOException {
+        Path folder = file.toAbsolutePath().getParent();
+        if (!Files.isDirectory(folder)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> entries = Files.list(folder)) {
+            for (Path entry : (Iterable<Path>) entries::iterator) {
+                String name = entry.getFileName().toString();
+                if (name.startsWith("." + FILE_NAME) && name.endsWith(".tmp")) {
+                    Files.deleteIfExists(entry);
+                }
+            }
+        }
     }
 
     /**
