@@ -94,7 +94,8 @@ class AgentSessionTest {
                 .stateDirectory(stateDir)
                 .eventLoopGroup(group)
                 .listener(events)
-                .settings(AgentSettings.defaults().withBackoff(Duration.ofMillis(50), Duration.ofMillis(400)));
+                .settings(AgentSettings.defaults().withBackoff(Duration.ofMillis(50), Duration.ofMillis(400))
+                        .withRenewalWindow(Duration.ofDays(1)));
     }
 
     Agent start(Agent.Builder builder) {
