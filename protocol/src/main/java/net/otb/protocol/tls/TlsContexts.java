@@ -43,11 +43,22 @@ public final class TlsContexts {
      */
     public static SslContext server(Credentials credentials, List<X509Certificate> anchors,
                                     RevocationList revocations, TlsProvider provider) throws SSLException {
+        return server(credentials, FleetTrustManager.of(anchors, revocations), provider);
+    }
+
+    /**
+     * As {@link #server(Credentials, List, RevocationList, TlsProvider)} with a trust manager the caller
+     * keeps, e.g. to read {@link FleetTrustManager#checkedChains()} or to inject a clock.
+     *
+     * @throws SSLException when the credentials or the provider cannot be used
+     */
+    public static SslContext server(Credentials credentials, FleetTrustManager trust, TlsProvider provider)
+            throws SSLException {
         SslProvider resolved = provider.resolve();
         SslContext context = SslContextBuilder
                 .forServer(credentials.key(), credentials.chain().toArray(X509Certificate[]::new))
                 .sslProvider(resolved)
-                .trustManager(FleetTrustManager.of(anchors, revocations))
+                .trustManager(trust)
                 .clientAuth(ClientAuth.REQUIRE)
                 .protocols(PROTOCOLS)
                 .ciphers(CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
@@ -65,11 +76,21 @@ public final class TlsContexts {
      */
     public static SslContext client(Credentials credentials, List<X509Certificate> anchors, TlsProvider provider)
             throws SSLException {
+        return client(credentials, FleetTrustManager.of(anchors, RevocationList.inMemory()), provider);
+    }
+
+    /**
+     * As {@link #client(Credentials, List, TlsProvider)} with a trust manager the caller keeps.
+     *
+     * @throws SSLException when the credentials or the provider cannot be used
+     */
+    public static SslContext client(Credentials credentials, FleetTrustManager trust, TlsProvider provider)
+            throws SSLException {
         SslProvider resolved = provider.resolve();
         SslContext context = SslContextBuilder.forClient()
                 .keyManager(credentials.key(), credentials.chain().toArray(X509Certificate[]::new))
                 .sslProvider(resolved)
-                .trustManager(FleetTrustManager.of(anchors, RevocationList.inMemory()))
+                .trustManager(trust)
                 .protocols(PROTOCOLS)
                 .ciphers(CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
                 .endpointIdentificationAlgorithm("HTTPS")

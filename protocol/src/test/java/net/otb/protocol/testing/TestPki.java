@@ -79,11 +79,17 @@ public final class TestPki {
         return new TestPki().device(serial);
     }
 
-    /** A self-signed box certificate. */
+    /**
+     * A self-signed box certificate shaped like a real one (clientAuth, digitalSignature, CN = serial): a
+     * CA-shaped one would be refused by BoringSSL's own client before any server could judge it.
+     */
     public static Credentials selfSignedDevice(String serial) {
-        CertificateAuthority self = CertificateAuthority.create(serial, Instant.now(), Duration.ofDays(10),
-                new SecureRandom());
-        return new Credentials(self.privateKey(), List.of(self.certificate()));
+        Instant now = Instant.now();
+        CertificateAuthority self = CertificateAuthority.create(serial, now, Duration.ofDays(10), new SecureRandom());
+        X509Certificate certificate = self.issue(new CertificateAuthority.Spec(serial,
+                self.certificate().getPublicKey(), now.minus(Duration.ofMinutes(5)), now.plus(Duration.ofDays(10)),
+                List.of(Certificates.EKU_CLIENT_AUTH), List.of(), List.of()));
+        return new Credentials(self.privateKey(), List.of(certificate));
     }
 
     /** A good box certificate that is then revoked in {@link #revocations()}. */
