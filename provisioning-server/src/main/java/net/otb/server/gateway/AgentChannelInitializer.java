@@ -8,6 +8,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
 import net.otb.protocol.codec.FrameDecoder;
 import net.otb.protocol.codec.LastResortHandler;
+import net.otb.protocol.codec.MessageDecoder;
 import net.otb.protocol.codec.MessageEncoder;
 
 /**
@@ -17,7 +18,7 @@ import net.otb.protocol.codec.MessageEncoder;
  *   → identity (admission on connect; the certificate's CN read once at handshake completion)
  *   → hello timeout (removed once the hello is accepted)
  *   → idle (3 missed heartbeats close; a quiet writer pings)
- *   → frame decoder → message encoder
+ *   → frame decoder → message decoder → message encoder
  *   → session
  *   → last resort (every uncaught failure ends the session through the one disconnect policy)
  * </pre>
@@ -44,6 +45,7 @@ final class AgentChannelInitializer extends ChannelInitializer<SocketChannel> {
                 .addLast(HandlerNames.HELLO_TIMEOUT, new HelloTimeoutHandler(config.helloTimeoutSeconds()))
                 .addLast(HandlerNames.IDLE, new IdleStateHandler(3 * heartbeat, heartbeat, 0))
                 .addLast(HandlerNames.FRAME_DECODER, new FrameDecoder())
+                .addLast(HandlerNames.MESSAGE_DECODER, MessageDecoder.INSTANCE)
                 .addLast(HandlerNames.MESSAGE_ENCODER, MessageEncoder.INSTANCE)
                 .addLast(HandlerNames.SESSION, new AgentSessionHandler(gateway))
                 .addLast(HandlerNames.LAST_RESORT, LastResortHandler.INSTANCE);

@@ -8,6 +8,7 @@ public final class HandlerNames {
     public static final String HELLO_TIMEOUT = "helloTimeout";
     public static final String IDLE = "idle";
     public static final String FRAME_DECODER = "frameDecoder";
+    public static final String MESSAGE_DECODER = "messageDecoder";
     public static final String MESSAGE_ENCODER = "messageEncoder";
     public static final String SESSION = "session";
     public static final String LAST_RESORT = "lastResort";

@@ -23,8 +23,9 @@ public record StoreConfig(String jdbcUrl, String user, String password, int pool
 
     /** The embedded default: an H2 file database {@code otb} in {@code dataDir}. */
     public static StoreConfig h2(Path dataDir) {
-        // LOCK_TIMEOUT bounds a wait on a locked row; the transaction helper retries after it
-        return new StoreConfig("jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("otb") + ";LOCK_TIMEOUT=10000;DB_CLOSE_ON_EXIT=FALSE",
+        // LOCK_TIMEOUT bounds a wait on a locked row (the transaction helper retries after it); WRITE_DELAY=0
+        // writes each commit to the file before the commit returns, so a killed process loses nothing it answered
+        return new StoreConfig("jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("otb") + ";LOCK_TIMEOUT=10000;WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE",
                 "sa", "", 10);
     }
 }
