@@ -1,6 +1,7 @@
 package net.otb.protocol.tls;
 
 import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OpenSslContextOption;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
@@ -30,6 +31,13 @@ public final class TlsContexts {
             "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
             "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256");
 
+    /**
+     * Key-exchange groups for the BoringSSL provider: P-256 first, as DESIGN §3 and the handshake budget
+     * assume; X25519 still accepted because a JDK 17 peer offers it first (the JDK provider's groups can
+     * only be set JVM-wide, with {@code jdk.tls.namedGroups}).
+     */
+    public static final String[] OPENSSL_GROUPS = {"P-256", "X25519"};
+
     private static final Logger LOG = LoggerFactory.getLogger(TlsContexts.class);
 
     private TlsContexts() {
@@ -55,14 +63,14 @@ public final class TlsContexts {
     public static SslContext server(Credentials credentials, FleetTrustManager trust, TlsProvider provider)
             throws SSLException {
         SslProvider resolved = provider.resolve();
-        SslContext context = SslContextBuilder
+        SslContextBuilder builder = SslContextBuilder
                 .forServer(credentials.key(), credentials.chain().toArray(X509Certificate[]::new))
                 .sslProvider(resolved)
                 .trustManager(trust)
                 .clientAuth(ClientAuth.REQUIRE)
                 .protocols(PROTOCOLS)
-                .ciphers(CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
-                .build();
+                .ciphers(CIPHERS, SupportedCipherSuiteFilter.INSTANCE);
+        SslContext context = withGroups(builder, resolved).build();
         LOG.info("server TLS: provider {}, protocols {}", TlsProvider.describe(resolved), String.join(",", PROTOCOLS));
         return context;
     }
@@ -87,16 +95,19 @@ public final class TlsContexts {
     public static SslContext client(Credentials credentials, FleetTrustManager trust, TlsProvider provider)
             throws SSLException {
         SslProvider resolved = provider.resolve();
-        SslContext context = SslContextBuilder.forClient()
+        SslContextBuilder builder = SslContextBuilder.forClient()
                 .keyManager(credentials.key(), credentials.chain().toArray(X509Certificate[]::new))
                 .sslProvider(resolved)
                 .trustManager(trust)
                 .protocols(PROTOCOLS)
                 .ciphers(CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
-                .endpointIdentificationAlgorithm("HTTPS")
-                .build();
+                .endpointIdentificationAlgorithm("HTTPS");
+        SslContext context = withGroups(builder, resolved).build();
         LOG.debug("client TLS: provider {}", TlsProvider.describe(resolved));
         return context;
     }
 
+    private static SslContextBuilder withGroups(SslContextBuilder builder, SslProvider provider) {
+        return provider == SslProvider.JDK ? builder : builder.option(OpenSslContextOption.GROUPS, OPENSSL_GROUPS);
+    }
 }
