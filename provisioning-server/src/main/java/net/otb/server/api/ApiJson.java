@@ -59,6 +59,15 @@ public final class ApiJson {
                 .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
                 .serializationInclusion(JsonInclude.Include.NON_NULL)
                 .addModule(time)
+                // a number or a boolean where a string is expected is a client bug, not a value
+                .withCoercionConfig(com.fasterxml.jackson.databind.type.LogicalType.Textual, config -> {
+                    config.setCoercion(com.fasterxml.jackson.databind.cfg.CoercionInputShape.Integer,
+                            com.fasterxml.jackson.databind.cfg.CoercionAction.Fail);
+                    config.setCoercion(com.fasterxml.jackson.databind.cfg.CoercionInputShape.Float,
+                            com.fasterxml.jackson.databind.cfg.CoercionAction.Fail);
+                    config.setCoercion(com.fasterxml.jackson.databind.cfg.CoercionInputShape.Boolean,
+                            com.fasterxml.jackson.databind.cfg.CoercionAction.Fail);
+                })
                 .build();
     }
 }

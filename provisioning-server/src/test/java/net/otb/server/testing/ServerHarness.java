@@ -29,6 +29,11 @@ public final class ServerHarness implements AutoCloseable {
 
     public ServerHarness(Path dir, java.util.function.UnaryOperator<GatewayConfig> gateway) throws IOException,
             ServerStartException {
+        this(dir, gateway, null);
+    }
+
+    public ServerHarness(Path dir, java.util.function.UnaryOperator<GatewayConfig> gateway,
+                         net.otb.server.api.ApiModule module) throws IOException, ServerStartException {
         Path pkiDir = Files.createDirectories(dir.resolve("pki"));
         Path ca = Files.writeString(pkiDir.resolve("ca.crt"), Pem.write(pki.authority().certificate()));
         Path caKey = Files.writeString(pkiDir.resolve("ca.key"), Pem.write(pki.authority().privateKey()));
@@ -38,7 +43,11 @@ public final class ServerHarness implements AutoCloseable {
         ServerConfig config = base.withGateway(gateway.apply(base.gateway()))
                 .withPki(new ServerConfig.PkiConfig(ca, chain, key, caKey, pkiDir.resolve("revoked.json")))
                 .withTls(TlsProvider.AUTO);
-        server = ProvisioningServer.builder(config).loadServiceModules(false).build();
+        ProvisioningServer.Builder builder = ProvisioningServer.builder(config).loadServiceModules(false);
+        if (module != null) {
+            builder.module(module);
+        }
+        server = builder.build();
         server.start();
         http = new Http(server.ports().httpPort());
     }
