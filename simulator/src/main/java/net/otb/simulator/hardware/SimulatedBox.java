@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import net.otb.agent.backend.BackendException;
 import net.otb.agent.backend.DeviceBackend;
@@ -46,6 +47,7 @@ public final class SimulatedBox implements DeviceBackend {
     private Instant lastChange;
     private long applies;
     private boolean powered = true;
+    private boolean ownsScheduler;
 
     public SimulatedBox(String serial, BoxModel model, String firmware, ScheduledExecutorService scheduler,
                         Clock clock, Faults faults, BoxListener listener) {
@@ -64,6 +66,28 @@ public final class SimulatedBox implements DeviceBackend {
             links.add(new WanLink("wan" + i, model.wanCapacitiesKbps().get(i)));
         }
         this.wanLinks = List.copyOf(links);
+    }
+
+    /**
+     * A box with a scheduler thread of its own, for an agent process run alone with {@code backend=simulated};
+     * {@link #close()} stops that thread.
+     */
+    public static SimulatedBox standalone(String serial, BoxModel model, String firmware, Clock clock) {
+        ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, runnable -> {
+            Thread thread = new Thread(runnable, "simulated-box-" + serial);
+            thread.setDaemon(true);
+            return thread;
+        });
+        SimulatedBox box = new SimulatedBox(serial, model, firmware, scheduler, clock, new Faults(), BoxListener.NONE);
+        box.ownsScheduler = true;
+        return box;
+    }
+
+    @Override
+    public void close() {
+        if (ownsScheduler) {
+            scheduler.shutdown();
+        }
     }
 
     @Override
