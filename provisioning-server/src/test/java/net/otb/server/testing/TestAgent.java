@@ -71,8 +71,15 @@ public final class TestAgent implements AutoCloseable {
 
     /** Connects and sends a hello claiming {@code helloDeviceId} (for CN-mismatch tests). */
     public TestAgent connect(int port, String helloDeviceId) {
-        closedFuture = new CompletableFuture<>();
-        Channel ch = new Bootstrap().group(group).channel(NioSocketChannel.class)
+        io.netty.channel.ChannelFuture future = open(port, helloDeviceId);
+        future.syncUninterruptibly();
+        return this;
+    }
+
+    private io.netty.channel.ChannelFuture open(int port, String helloDeviceId) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        closedFuture = done;
+        io.netty.channel.ChannelFuture future = new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel c) {
@@ -82,37 +89,32 @@ public final class TestAgent implements AutoCloseable {
                                 .addLast(MessageEncoder.INSTANCE)
                                 .addLast(new Handler());
                     }
-                }).connect("127.0.0.1", port).syncUninterruptibly().channel();
-        channel = ch;
-        CompletableFuture<Void> done = closedFuture;
-        ch.closeFuture().addListener(f -> {
-            done.complete(null);
-            IntSupplier again = reconnectPort;
-            if (again != null && !closed) {
-                group.schedule(() -> {
-                    if (!closed) {
-                        try {
-                            connect(again.getAsInt());
-                        } catch (RuntimeException e) {
-                            // the server is down: the close listener of this failed attempt is not called, retry
-                            group.schedule(() -> reconnectLoop(again), 300, TimeUnit.MILLISECONDS);
-                        }
-                    }
-                }, 200, TimeUnit.MILLISECONDS);
+                }).connect("127.0.0.1", port);
+        future.addListener((io.netty.channel.ChannelFutureListener) f -> {
+            if (!f.isSuccess()) {
+                done.complete(null);
+                scheduleReconnect();
+                return;
             }
+            Channel ch = f.channel();
+            channel = ch;
+            ch.closeFuture().addListener(c -> {
+                done.complete(null);
+                scheduleReconnect();
+            });
+            ch.writeAndFlush(new Hello(List.of(1), helloDeviceId, model, "fw-1", "test-agent", applied, List.of()));
         });
-        ch.writeAndFlush(new Hello(List.of(1), helloDeviceId, model, "fw-1", "test-agent", applied, List.of()));
-        return this;
+        return future;
     }
 
-    private void reconnectLoop(IntSupplier port) {
-        if (closed) {
-            return;
-        }
-        try {
-            connect(port.getAsInt());
-        } catch (RuntimeException e) {
-            group.schedule(() -> reconnectLoop(port), 300, TimeUnit.MILLISECONDS);
+    private void scheduleReconnect() {
+        IntSupplier again = reconnectPort;
+        if (again != null && !closed) {
+            group.schedule(() -> {
+                if (!closed) {
+                    open(again.getAsInt(), deviceId);
+                }
+            }, 300, TimeUnit.MILLISECONDS);
         }
     }
 
