@@ -20,6 +20,7 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntFunction;
 import java.util.stream.IntStream;
 import net.otb.agent.Agent;
 import net.otb.agent.ServerAddress;
@@ -77,6 +78,17 @@ public final class Fleet implements AutoCloseable {
     public static Fleet build(FleetConfig config, CredentialIssuer issuer, ClientTls tls, List<ServerAddress> servers,
                               EventLoopGroup group, Clock clock, long seed, FleetListener listener)
             throws PkiException {
+        return build(config, issuer, tls, offset -> servers, group, clock, seed, listener);
+    }
+
+    /**
+     * Like {@link #build(FleetConfig, CredentialIssuer, ClientTls, List, EventLoopGroup, Clock, long, FleetListener)},
+     * with each box's servers chosen by its offset in the fleet: a box whose link a test cuts alone goes through
+     * a {@link LinkCutter} of its own.
+     */
+    public static Fleet build(FleetConfig config, CredentialIssuer issuer, ClientTls tls,
+                              IntFunction<List<ServerAddress>> serversFor, EventLoopGroup group, Clock clock, long seed,
+                              FleetListener listener) throws PkiException {
         long start = System.nanoTime();
         Credentials[] credentials = issueAll(config, issuer);
         Duration issuing = Duration.ofNanos(System.nanoTime() - start);
@@ -94,6 +106,7 @@ public final class Fleet implements AutoCloseable {
                     new CrashToStop(holder));
             SplittableRandom random = root.split();
             StateStore store = stateStore(config.stateRoot(), serial);
+            List<ServerAddress> servers = serversFor.apply(offset);
             holder[0] = new SimulatedDevice(config.firstIndex() + offset, box, credentials[offset], store, counting,
                     device -> Agent.builder()
                             .servers(servers)

@@ -15,6 +15,7 @@ public final class Faults {
     private String rejectReason = "shaper refused the new rates";
     private long extraApplyMillis;
     private boolean crashOnNextApply;
+    private Runnable afterNextApply;
 
     /** The next {@code count} applies fail with {@code reason}; the rates in force stay. */
     public synchronized Faults rejectNextApplies(int count, String reason) {
@@ -48,13 +49,30 @@ public final class Faults {
         return this;
     }
 
+    /**
+     * Runs {@code action} once, when the next apply is in force on the shaper but before the agent hears of it:
+     * cutting the box's link there loses the {@code applied} report and the server's {@code confirm}.
+     */
+    public synchronized Faults afterNextApply(Runnable action) {
+        afterNextApply = action;
+        return this;
+    }
+
     /** Removes every injected fault. */
     public synchronized Faults clear() {
         rejectCount = 0;
         rejectAlways = false;
         extraApplyMillis = 0;
         crashOnNextApply = false;
+        afterNextApply = null;
         return this;
+    }
+
+    /** Consumes the action to run after this apply, or null. */
+    synchronized Runnable takeAfterApply() {
+        Runnable action = afterNextApply;
+        afterNextApply = null;
+        return action;
     }
 
     synchronized long extraApplyMillis() {

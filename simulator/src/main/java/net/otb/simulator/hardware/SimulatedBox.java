@@ -135,6 +135,10 @@ public final class SimulatedBox implements DeviceBackend {
             applies++;
         }
         listener.applied(this, profile);
+        Runnable after = faults.takeAfterApply();
+        if (after != null) {
+            after.run();
+        }
         done.complete(null);
     }
 
