@@ -81,9 +81,14 @@ public final class MigrationStore {
                 deviceId);
     }
 
-    public void markPaid(Tx tx, long id, MigrationState next, String oldDeviceId, Instant at) throws SQLException {
+    /**
+     * Records the payment: with a box the migration now waits for it; without one it stays {@code ordered} for the
+     * instant until {@link #markDone} in the same transaction.
+     */
+    public void markPaid(Tx tx, long id, boolean awaitBox, String oldDeviceId, Instant at) throws SQLException {
         requireOne(tx.update("UPDATE migrations SET state = ?, old_device_id = ?, paid_at = ?, updated_at = ? "
-                + "WHERE id = ? AND state = ?", next, oldDeviceId, at, at, id, MigrationState.ORDERED), id);
+                + "WHERE id = ? AND state = ?", awaitBox ? MigrationState.AWAITING_DELIVERY : MigrationState.ORDERED,
+                oldDeviceId, at, at, id, MigrationState.ORDERED), id);
     }
 
     public void markCancelled(Tx tx, long id, Instant at) throws SQLException {

@@ -188,12 +188,12 @@ public final class OfferChange implements HelloListener {
         }
         Service service = services.find(tx, order.serviceName()).orElseThrow();
         if (migration.withHardware()) {
-            migrations.markPaid(tx, migration.id(), MigrationState.AWAITING_DELIVERY, service.deviceId(), now);
+            migrations.markPaid(tx, migration.id(), true, service.deviceId(), now);
             audit.append(tx, actor, "migration.paid", service.name(), service.deviceId(), null,
                     "order " + orderId + " paid" + (paymentId == null ? "" : " by " + paymentId)
                             + "; waiting for the " + migration.hardware() + " box");
         } else {
-            migrations.markPaid(tx, migration.id(), MigrationState.DONE, service.deviceId(), now);
+            migrations.markPaid(tx, migration.id(), false, service.deviceId(), now);
             audit.append(tx, actor, "migration.paid", service.name(), service.deviceId(), null,
                     "order " + orderId + " paid" + (paymentId == null ? "" : " by " + paymentId));
             complete(tx, migrations.find(tx, migration.id()).orElseThrow(), actor);
