@@ -156,8 +156,8 @@ public final class Demo {
                 order.path("amount").path("text").asText());
         pay(orderId);
         JsonNode waiting = migration(LEGACY_SERVICE);
-        say.detail("the change waits for the box: %s still enforces %s on %s", oldBox.serial(),
-                oldBox.box().inForce().offer(), waiting.path("oldDeviceId").asText(oldBox.serial()));
+        say.detail("the change waits for the new box (migration %s): %s still enforces %s", waiting.path("state").asText(),
+                oldBox.serial(), oldBox.box().inForce().offer());
 
         Fleet delivery = fleet(201, List.of(BoxModel.V3));
         SimulatedDevice newBox = delivery.devices().get(0);
