@@ -14,8 +14,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code otb-server}: runs the provisioning server until SIGTERM or Ctrl-C. Exit codes: 0 after a clean
- * stop, 2 for a configuration the server cannot start with (the message says why), 1 for anything else.
+ * {@code otb-server}: runs the provisioning server until SIGTERM or Ctrl-C, which close the sessions, the
+ * ports and the database (the JVM then reports 143, i.e. 128 + SIGTERM). Exit codes otherwise: 2 for a
+ * configuration the server cannot start with (the message says why), 1 for anything else.
  */
 @Command(name = "otb-server", mixinStandardHelpOptions = true,
         description = "The OverTheBox provisioning server: agent gateway (mTLS) and HTTP API.")
@@ -136,7 +137,11 @@ public final class ServerMain implements Callable<Integer> {
             return 2;
         }
         Thread hook = new Thread(() -> {
+            System.out.println("otb-server: stopping (sessions, ports, database)");
+            System.out.flush();
             server.close();
+            System.out.println("otb-server: stopped");
+            System.out.flush();
             stopped.countDown();
         }, "otb-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);

@@ -24,9 +24,11 @@ public final class ChildServer implements AutoCloseable {
     private final Deque<String> lastLines = new ArrayDeque<>();
     private final CompletableFuture<int[]> ports = new CompletableFuture<>();
 
+    private final Thread reader;
+
     private ChildServer(Process process) {
         this.process = process;
-        Thread reader = new Thread(this::read, "child-server-output");
+        reader = new Thread(this::read, "child-server-output");
         reader.setDaemon(true);
         reader.start();
     }
@@ -65,11 +67,13 @@ public final class ChildServer implements AutoCloseable {
 
     /** Asks for a clean stop (SIGTERM) and returns the exit code. */
     public int terminate() throws InterruptedException {
-        process.destroy();
+        // Process.destroy() would also close our end of the child's output; the handle only signals
+        process.toHandle().destroy();
         if (!process.waitFor(30, TimeUnit.SECONDS)) {
             process.destroyForcibly();
             return -1;
         }
+        reader.join(TimeUnit.SECONDS.toMillis(10));
         return process.exitValue();
     }
 

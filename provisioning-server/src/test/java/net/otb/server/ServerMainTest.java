@@ -1,0 +1,61 @@
+package net.otb.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import net.otb.server.testing.ChildServer;
+import net.otb.server.testing.Http;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ServerMainTest {
+
+    @Test
+    void badConfigurationExitsWith2AndSaysWhy(@TempDir Path dir) throws Exception {
+        assertThat(runCapturing("--data-dir", dir.toString(), "--agent-port", "70000")).startsWith("2:")
+                .contains("agent port must be between 0 and 65535");
+        Path catalog = Files.writeString(dir.resolve("bad.json"), "{}");
+        assertThat(runCapturing("--data-dir", dir.toString(), "--agent-port", "0", "--http-port", "0",
+                "--catalog", catalog.toString())).startsWith("2:").contains("bad.json");
+        assertThat(runCapturing("--data-dir", dir.toString(), "--no-such-option")).startsWith("2:")
+                .contains("no-such-option");
+        assertThat(runCapturing("--data-dir", dir.toString(), "--ca-cert", "ca.crt")).startsWith("2:")
+                .contains("go together");
+        assertThat(runCapturing("--data-dir", dir.toString(), "--tls-provider", "rot13")).startsWith("2:")
+                .contains("tls provider must be");
+    }
+
+    @Test
+    void theServerStartsOnTheDefaultsMakesItsDevPkiAndStopsCleanlyOnSigterm(@TempDir Path dir) throws Exception {
+        try (ChildServer child = ChildServer.start(dir)) {
+            assertThat(child.output()).contains("created the dev PKI in " + dir.resolve("pki"));
+            assertThat(dir.resolve("pki/ca.crt")).exists();
+            assertThat(dir.resolve("pki/server.crt")).exists();
+            assertThat(new Http(child.httpPort()).get("/healthz").status()).isEqualTo(200);
+            // the JVM's status after SIGTERM is 128 + 15 once the shutdown hook has closed everything
+            assertThat(child.terminate()).isEqualTo(143);
+            assertThat(child.output()).contains("provisioning server stopped");
+        }
+    }
+
+    private static String runCapturing(String... args) {
+        PrintStream err = System.err;
+        PrintStream out = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream capture = new PrintStream(captured, true, StandardCharsets.UTF_8);
+        System.setErr(capture);
+        System.setOut(capture);
+        int code;
+        try {
+            code = ServerMain.run(args);
+        } finally {
+            System.setErr(err);
+            System.setOut(out);
+        }
+        return code + ": " + captured.toString(StandardCharsets.UTF_8);
+    }
+}
