@@ -301,6 +301,18 @@ public final class OfferChange implements HelloListener {
         }
         Migration migration = locked.get();
         String actor = "device:" + hello.deviceId();
+        Optional<Service> elsewhere = services.findByDevice(tx, hello.deviceId())
+                .filter(s -> !s.name().equals(migration.serviceName()));
+        if (elsewhere.isPresent()) {
+            // an operator bound this box to another service after it shipped: throwing would refuse every hello of
+            // the box, so the migration waits for an operator and says why
+            LOG.warn("service {}: box {} connected but is bound to service {}; order {} waits for an operator",
+                    migration.serviceName(), hello.deviceId(), elsewhere.get().name(), migration.orderId());
+            audit.append(tx, actor, "migration.blocked", migration.serviceName(), hello.deviceId(), null,
+                    "order " + migration.orderId() + ": box " + hello.deviceId() + " is bound to service "
+                            + elsewhere.get().name());
+            return;
+        }
         engine.bindService(tx, migration.serviceName(), hello.deviceId(), actor);
         audit.append(tx, actor, "migration.received", migration.serviceName(), hello.deviceId(), null,
                 "order " + migration.orderId() + ": box " + hello.deviceId() + " connected"

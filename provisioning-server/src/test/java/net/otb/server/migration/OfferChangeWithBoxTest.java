@@ -236,4 +236,27 @@ class OfferChangeWithBoxTest {
                 .as("billing's retry after the restart changes nothing").isEqualTo(200);
         assertThat(harness.get("/1.0/me/refund?orderId=" + orderId).json()).hasSize(1);
     }
+
+    @Test
+    @Order(5)
+    void aShippedBoxThatAnOperatorBoundElsewhereStillConnectsAndTheMigrationWaitsSayingWhy() throws Exception {
+        harness.box("OTB2C-500001", "v2c");
+        harness.service("otb-blocked", "starter.v1", "203.0.113.150", "OTB2C-500001");
+        harness.service("otb-elsewhere", "starter.v1", "203.0.113.151", null);
+        long orderId = orderWithBox("otb-blocked", "business.v1", "dhl", null);
+        assertThat(harness.post("/1.0/me/order/" + orderId + "/pay", null).status()).isEqualTo(200);
+        TestBox fresh = harness.box("OTB3-500002", "v3");
+        assertThat(harness.post("/1.0/me/order/" + orderId + "/shipment", body("deviceId", "OTB3-500002")).status())
+                .isEqualTo(200);
+        assertThat(harness.post("/1.0/admin/services/otb-elsewhere/device", body("deviceId", "OTB3-500002")).status())
+                .isEqualTo(200);
+
+        harness.online(fresh);
+        harness.awaitApplied(fresh, "starter.v1", 1);
+        assertThat(fresh.applied().serviceName()).isEqualTo("otb-elsewhere");
+        assertThat(harness.get("/1.0/overTheBox/otb-blocked/migration").json().path("state").asText())
+                .isEqualTo("shipped");
+        assertThat(auditActions("otb-blocked")).contains("migration.blocked");
+        assertThat(harness.get("/1.0/overTheBox/otb-blocked").json().path("offer").asText()).isEqualTo("starter.v1");
+    }
 }
