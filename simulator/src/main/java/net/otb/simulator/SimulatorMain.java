@@ -1,7 +1,11 @@
 package net.otb.simulator;
 
 import java.util.concurrent.Callable;
+import net.otb.simulator.bench.BenchCommand;
+import net.otb.simulator.bench.BenchServerCommand;
 import net.otb.simulator.demo.DemoCommand;
+import net.otb.simulator.fleet.FleetCommand;
+import net.otb.simulator.scenario.ScenarioCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -11,7 +15,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "simulator", mixinStandardHelpOptions = true, version = "otb-simulator 0.1.0",
         description = "Simulated OverTheBox hardware and fleets of real agents: demo, fleet, scenario, bench.",
-        subcommands = {DemoCommand.class})
+        subcommands = {DemoCommand.class, FleetCommand.class, ScenarioCommand.class, BenchCommand.class,
+                BenchServerCommand.class})
 public final class SimulatorMain implements Callable<Integer> {
 
     @Override

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
@@ -300,9 +301,9 @@ public final class Fleet implements AutoCloseable {
         }
 
         @Override
-        public void crashed(SimulatedBox box) {
+        public CompletionStage<?> crashed(SimulatedBox box) {
             LOG.info("{}: box crashed; its agent dies with it", box.serial());
-            holder[0].stop();
+            return holder[0].stop();
         }
     }
 

@@ -181,6 +181,9 @@ public final class SimulatedDevice implements AgentListener {
 
     @Override
     public void rejected(long generation, String detail) {
+        if (!box.isPowered()) {
+            return;
+        }
         lastRejection = detail;
         rejections++;
         fleetListener.rejected(this, generation, detail);

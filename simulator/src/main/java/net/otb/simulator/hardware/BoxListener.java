@@ -1,5 +1,7 @@
 package net.otb.simulator.hardware;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import net.otb.protocol.BandwidthProfile;
 
 /** What a simulated box tells the fleet: a fleet counts applies and measures push → applied with it. */
@@ -17,8 +19,13 @@ public interface BoxListener {
     default void rejected(SimulatedBox box, BandwidthProfile profile, String reason) {
     }
 
-    /** The box crashed during an apply (power lost): whoever runs its agent must stop it now. */
-    default void crashed(SimulatedBox box) {
+    /**
+     * The box crashed during an apply (power lost): whoever runs its agent must stop it now.
+     *
+     * @return completes once the agent is gone; the interrupted apply fails only then, so a dead agent reports nothing
+     */
+    default CompletionStage<?> crashed(SimulatedBox box) {
+        return CompletableFuture.completedFuture(null);
     }
 
     /** All shaping was removed (the box was decommissioned). */

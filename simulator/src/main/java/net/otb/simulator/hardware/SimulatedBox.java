@@ -113,8 +113,8 @@ public final class SimulatedBox implements DeviceBackend {
             synchronized (this) {
                 powered = false;
             }
-            listener.crashed(this);
-            done.completeExceptionally(new BackendException("box " + serial + " lost power during the apply"));
+            listener.crashed(this).whenComplete((ok, failure) -> done.completeExceptionally(
+                    new BackendException("box " + serial + " lost power during the apply")));
             return;
         }
         String rejection = faults.takeRejection();

@@ -41,8 +41,9 @@ class SimulatedBoxTest {
         }
 
         @Override
-        public void crashed(SimulatedBox box) {
+        public java.util.concurrent.CompletionStage<?> crashed(SimulatedBox box) {
             events.add("crashed");
+            return CompletableFuture.completedFuture(null);
         }
 
         @Override

@@ -89,7 +89,7 @@ class ShapedOfferChangeTest {
                 .random(new SecureRandom()).build();
         toClose.add(server);
         ProvisioningServer.Ports ports = server.start();
-        DevPki pki = DevPki.open(config.devPkiDir(), Clock.systemUTC(), new SecureRandom());
+        DevPki pki = server.devPki();
         ServerApi api = new ServerApi(java.net.URI.create("http://127.0.0.1:" + ports.httpPort() + "/"),
                 Duration.ofSeconds(10));
         api.post("/1.0/admin/devices", ServerApi.body("serial", SERIAL, "model", "v3"));

@@ -1,0 +1,150 @@
+package net.otb.simulator.bench;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.Callable;
+import net.otb.protocol.tls.TlsProvider;
+import net.otb.server.ProvisioningServer;
+import net.otb.server.ServerConfig;
+import net.otb.server.desired.DesiredStateEngine;
+import net.otb.server.device.ServiceStatus;
+import net.otb.server.gateway.GatewayConfig;
+import net.otb.simulator.fleet.FleetConfig;
+import net.otb.simulator.hardware.BoxModel;
+import net.otb.simulator.lab.Provisioning;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The bench's server, run in a child JVM so that its heap and CPU time are its own. It starts a
+ * provisioning server, prints {@code READY agentPort httpPort provider}, then answers one command per line
+ * on stdin:
+ * <ul>
+ *   <li>{@code seed N FIRST OFFER MODELS}: registers boxes FIRST.. and an active service each, 500 per transaction
+ *       (the admin API would do the same one HTTP call at a time);</li>
+ *   <li>{@code bulk N FIRST OFFER MODELS}: changes the desired offer of those services, 1,000 per transaction, as an
+ *       operator's bulk change; the gateway pushes after each commit;</li>
+ *   <li>{@code heap}: collects garbage and prints {@code HEAP usedBytes};</li>
+ *   <li>{@code cpu}: prints {@code CPU processCpuNanos};</li>
+ *   <li>{@code quit}.</li>
+ * </ul>
+ */
+@Command(name = "bench-server", hidden = true, description = "The bench's server process (driven over stdin).")
+public final class BenchServerCommand implements Callable<Integer> {
+
+    @Option(names = "--data", required = true)
+    Path data;
+
+    @Option(names = "--tls", defaultValue = "openssl")
+    String tls;
+
+    @Option(names = "--agent-port", defaultValue = "0")
+    int agentPort;
+
+    @Option(names = "--http-port", defaultValue = "0")
+    int httpPort;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintStream out = System.out;
+        ServerConfig base = ServerConfig.ephemeral(data).withTls(TlsProvider.parse(tls));
+        GatewayConfig gateway = base.gateway().withPort(agentPort).withLimits(1_000_000, 1_000_000, 1_000_000)
+                .withTimings(30, 30, 10, 2);
+        ServerConfig config = base.withGateway(gateway).withHttp(base.http().withPort(httpPort));
+        try (ProvisioningServer server = ProvisioningServer.builder(config).clock(Clock.systemUTC())
+                .random(new SecureRandom()).build()) {
+            ProvisioningServer.Ports ports = server.start();
+            out.println("READY " + ports.agentPort() + " " + ports.httpPort() + " "
+                    + TlsProvider.describe(config.tls().resolve()).replace(' ', '_'));
+            out.flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            String line;
+            while ((line = in.readLine()) != null) {
+                String[] words = line.trim().split("\\s+");
+                try {
+                    switch (words[0]) {
+                        case "seed" -> seed(server, Integer.parseInt(words[1]), Integer.parseInt(words[2]), words[3],
+                                models(words[4]));
+                        case "bulk" -> bulk(server, Integer.parseInt(words[1]), Integer.parseInt(words[2]), words[3],
+                                models(words[4]));
+                        case "heap" -> out.println("HEAP " + heapAfterGc());
+                        case "cpu" -> out.println("CPU " + processCpuNanos());
+                        case "quit" -> {
+                            out.println("BYE");
+                            out.flush();
+                            return 0;
+                        }
+                        default -> out.println("ERROR unknown command " + words[0]);
+                    }
+                    if (words[0].equals("seed") || words[0].equals("bulk")) {
+                        out.println("OK " + words[0]);
+                    }
+                } catch (RuntimeException e) {
+                    out.println("ERROR " + e.toString().replace('\n', ' '));
+                }
+                out.flush();
+            }
+        }
+        return 0;
+    }
+
+    private static List<BoxModel> models(String list) {
+        return java.util.Arrays.stream(list.split(",")).map(BoxModel::parse).toList();
+    }
+
+    private static void seed(ProvisioningServer server, int count, int first, String offer, List<BoxModel> models) {
+        var context = server.context();
+        for (int start = 0; start < count; start += 500) {
+            int from = start;
+            int to = Math.min(count, start + 500);
+            context.database().inTransaction(tx -> {
+                for (int offset = from; offset < to; offset++) {
+                    BoxModel model = models.get(offset % models.size());
+                    String serial = FleetConfig.serial(model, first + offset);
+                    context.devices().register(tx, serial, model.wireName());
+                    context.engine().createService(tx, new DesiredStateEngine.NewService(
+                            Provisioning.serviceName(serial), "bench-account", offer, ServiceStatus.ACTIVE,
+                            Provisioning.serviceIp(first + offset), serial), "bench");
+                }
+                return null;
+            });
+        }
+    }
+
+    private static void bulk(ProvisioningServer server, int count, int first, String offer, List<BoxModel> models) {
+        var context = server.context();
+        for (int start = 0; start < count; start += 1_000) {
+            int from = start;
+            int to = Math.min(count, start + 1_000);
+            context.database().inTransaction(tx -> {
+                for (int offset = from; offset < to; offset++) {
+                    BoxModel model = models.get(offset % models.size());
+                    context.engine().setDesiredOffer(tx,
+                            Provisioning.serviceName(FleetConfig.serial(model, first + offset)), offer, "bench");
+                }
+                return null;
+            });
+        }
+    }
+
+    /** Heap in use after a full collection (twice: the first may leave finalizable garbage). */
+    static long heapAfterGc() {
+        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        System.gc();
+        System.gc();
+        return memory.getHeapMemoryUsage().getUsed();
+    }
+
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+}
