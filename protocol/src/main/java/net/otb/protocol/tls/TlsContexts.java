@@ -1,13 +1,18 @@
 package net.otb.protocol.tls;
 
 import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OpenSslCachingX509KeyManagerFactory;
 import io.netty.handler.ssl.OpenSslContextOption;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
+import java.io.IOException;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLException;
 import net.otb.protocol.pki.Credentials;
 import net.otb.protocol.pki.RevocationList;
@@ -63,8 +68,7 @@ public final class TlsContexts {
     public static SslContext server(Credentials credentials, FleetTrustManager trust, TlsProvider provider)
             throws SSLException {
         SslProvider resolved = provider.resolve();
-        SslContextBuilder builder = SslContextBuilder
-                .forServer(credentials.key(), credentials.chain().toArray(X509Certificate[]::new))
+        SslContextBuilder builder = SslContextBuilder.forServer(keyManagers(credentials, resolved))
                 .sslProvider(resolved)
                 .trustManager(trust)
                 .clientAuth(ClientAuth.REQUIRE)
@@ -96,7 +100,7 @@ public final class TlsContexts {
             throws SSLException {
         SslProvider resolved = provider.resolve();
         SslContextBuilder builder = SslContextBuilder.forClient()
-                .keyManager(credentials.key(), credentials.chain().toArray(X509Certificate[]::new))
+                .keyManager(keyManagers(credentials, resolved))
                 .sslProvider(resolved)
                 .trustManager(trust)
                 .protocols(PROTOCOLS)
@@ -105,6 +109,26 @@ public final class TlsContexts {
         SslContext context = withGroups(builder, resolved).build();
         LOG.debug("client TLS: provider {}", TlsProvider.describe(resolved));
         return context;
+    }
+
+    /**
+     * The key and chain as a key-manager factory. For BoringSSL it is wrapped so that the native copy of the
+     * key and chain is made once: given a bare key, Netty converts them again on every handshake, which cost
+     * the benchmark more than a signature (docs/benchmarks.md).
+     */
+    private static KeyManagerFactory keyManagers(Credentials credentials, SslProvider provider) throws SSLException {
+        try {
+            char[] password = "otb".toCharArray();
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(null, null);
+            store.setKeyEntry("otb", credentials.key(), password, credentials.chain().toArray(X509Certificate[]::new));
+            KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            factory.init(store, password);
+            return provider == SslProvider.JDK ? factory : new OpenSslCachingX509KeyManagerFactory(factory);
+        } catch (GeneralSecurityException | IOException e) {
+            throw new SSLException("cannot use the key and certificate chain of " + credentials.leaf()
+                    .getSubjectX500Principal().getName(), e);
+        }
     }
 
     private static SslContextBuilder withGroups(SslContextBuilder builder, SslProvider provider) {

@@ -1,0 +1,354 @@
+package net.otb.protocol.tls;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import net.otb.protocol.pki.CertificateAuthority;
+import net.otb.protocol.pki.Credentials;
+import net.otb.protocol.pki.KeyPairs;
+import net.otb.protocol.pki.RevocationList;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Full mutual-TLS handshakes per server CPU-second, for each TLS provider (DESIGN §8).
+ *
+ * <p>A server on 127.0.0.1 with one event-loop thread accepts connections from {@code --connections}
+ * concurrent clients (in this JVM, on their own event-loop thread); each client completes a TLS 1.3
+ * handshake with a device certificate, closes, and connects again. Nothing is resumed: the server issues
+ * no session tickets, and the benchmark proves it by counting the client chains the server's trust manager
+ * checked (a resumed handshake checks none). The server's CPU time is the CPU time of its event-loop
+ * threads (ThreadMXBean), which is where every handshake's crypto and certificate checks run; GC and JIT
+ * threads are left out. The result is compared with the crypto bound of one core from
+ * {@code openssl speed ecdsap256 ecdhp256}; see docs/benchmarks.md for the formula.
+ *
+ * <p>Run: {@code mvn -q -pl protocol compile exec:java -Dexec.mainClass=net.otb.protocol.tls.HandshakeBenchmark
+ * -Dexec.args="--seconds 10"}
+ */
+@Command(name = "handshake-benchmark", mixinStandardHelpOptions = true,
+        description = "Measures full mTLS 1.3 handshakes per server CPU-second for each TLS provider.")
+public final class HandshakeBenchmark implements Callable<Integer> {
+
+    @Option(names = "--seconds", defaultValue = "10", description = "measured seconds per provider (default ${DEFAULT-VALUE})")
+    int seconds;
+
+    @Option(names = "--warmup", defaultValue = "4", description = "unmeasured seconds first, for the JIT (default ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Option(names = "--connections", defaultValue = "32", description = "concurrent clients (default ${DEFAULT-VALUE})")
+    int connections;
+
+    @Option(names = "--devices", defaultValue = "1000",
+            description = "distinct device certificates, used in turn; more than the JDK's 750-entry certificate cache,"
+                    + " so that the server parses and verifies each one as after a restart (default ${DEFAULT-VALUE})")
+    int devices;
+
+    @Option(names = "--providers", split = ",", defaultValue = "openssl,jdk",
+            description = "server providers to measure (default ${DEFAULT-VALUE})")
+    List<TlsProvider> providers;
+
+    @Option(names = "--client-provider", defaultValue = "AUTO",
+            description = "the clients' provider: AUTO (BoringSSL when available: cheapest load), OPENSSL, JDK")
+    TlsProvider clientProvider;
+
+    @Option(names = "--verify-cache", split = ",", defaultValue = "off,on",
+            description = "server runs without (off: every certificate verified, as after a restart) and with (on: a"
+                    + " reconnecting fleet) the trust manager's verified-certificate cache (default ${DEFAULT-VALUE})")
+    List<String> verifyCache;
+
+    @Option(names = "--openssl", defaultValue = "openssl",
+            description = "openssl binary for the crypto bound, or 'none' (default ${DEFAULT-VALUE})")
+    String openssl;
+
+    private final PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
+
+    /** One provider's figures. */
+    record Result(String provider, long handshakes, long failures, double wallSeconds, double serverCpuSeconds,
+                  String session, long totalHandshakes, long totalCheckedChains) {
+
+        boolean noneResumed() {
+            return totalCheckedChains >= totalHandshakes;
+        }
+
+        double perCpuSecond() {
+            return handshakes / serverCpuSeconds;
+        }
+    }
+
+    /** What {@code openssl speed} measured, per second of one core's user CPU time. */
+    record CryptoRates(double sign, double verify, double ecdh) {
+
+        /** The server's crypto per handshake: ECDHE keygen (~ a sign) + derive, one sign, two verifies. */
+        double bound() {
+            return 1 / (2 / sign + 2 / verify + 1 / ecdh);
+        }
+
+        /** The simpler count some quote: one sign, one verify, two ECDH operations. */
+        double simpleBound() {
+            return 1 / (1 / sign + 1 / verify + 2 / ecdh);
+        }
+    }
+
+    public static void main(String[] args) {
+        // The JDK provider's key-exchange groups are JVM-wide on Java 17: P-256 first, as the BoringSSL contexts
+        if (System.getProperty("jdk.tls.namedGroups") == null) {
+            System.setProperty("jdk.tls.namedGroups", "secp256r1,x25519");
+        }
+        System.exit(new CommandLine(new HandshakeBenchmark()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        out.printf("machine: %d cores (%s), load average %.2f, Java %s%n", Runtime.getRuntime().availableProcessors(),
+                cpuModel(), ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
+                System.getProperty("java.version"));
+        Optional<CryptoRates> rates = opensslSpeed();
+        rates.ifPresentOrElse(r -> out.printf(
+                        "openssl speed (per user-CPU second of one core): ecdsap256 sign %.0f/s, verify %.0f/s; "
+                                + "ecdhp256 %.0f/s%n  bound = 1/(2/sign + 2/verify + 1/ecdh) = %.0f handshakes/s/core"
+                                + " (the simpler 1/(1/sign + 1/verify + 2/ecdh) = %.0f)%n",
+                        r.sign(), r.verify(), r.ecdh(), r.bound(), r.simpleBound()),
+                () -> out.println("openssl speed: not run (no openssl); no bound to compare with"));
+        List<Result> results = new ArrayList<>();
+        for (TlsProvider provider : providers) {
+          for (String cache : verifyCache) {
+            Result result = run(provider, "on".equals(cache));
+            results.add(result);
+            out.printf("%-14s server: %,d full handshakes in %.1f s wall, %.2f server CPU-s -> %,.0f handshakes per"
+                            + " server CPU-second%s; %d failed; client chains checked by the server: %,d (%s)%n",
+                    result.provider(), result.handshakes(), result.wallSeconds(), result.serverCpuSeconds(),
+                    result.perCpuSecond(),
+                    rates.map(r -> String.format(", %.0f%% of the bound", 100 * result.perCpuSecond() / r.bound()))
+                            .orElse(""),
+                    result.failures(), result.totalCheckedChains(),
+                    result.noneResumed() ? "for " + result.totalHandshakes() + " handshakes in all: none resumed"
+                            : "for " + result.totalHandshakes() + " handshakes: SOME RESUMED, figures invalid");
+            out.printf("               session: %s%n", result.session());
+          }
+        }
+        return results.stream().allMatch(r -> r.noneResumed() && r.handshakes() > 0) ? 0 : 1;
+    }
+
+    private Result run(TlsProvider provider, boolean cache) throws Exception {
+        SecureRandom random = new SecureRandom();
+        Instant now = Instant.now();
+        CertificateAuthority ca = CertificateAuthority.create("Benchmark CA", now, Duration.ofDays(2), random);
+        KeyPair serverKey = KeyPairs.p256(random);
+        Credentials server = new Credentials(serverKey.getPrivate(), List.of(ca.issueServer(serverKey.getPublic(),
+                "localhost", List.of("localhost"), List.of("127.0.0.1"), now, Duration.ofDays(1)), ca.certificate()));
+        FleetTrustManager serverTrust = FleetTrustManager.of(List.of(ca.certificate()), RevocationList.inMemory(),
+                java.time.Clock.systemUTC(), cache ? FleetTrustManager.DEFAULT_VERIFIED_CACHE_SIZE : 0);
+        SslContext serverContext = TlsContexts.server(server, serverTrust, provider);
+        List<SslContext> clientContexts = new ArrayList<>();
+        for (int i = 0; i < devices; i++) {
+            KeyPair key = KeyPairs.p256(random);
+            Credentials device = new Credentials(key.getPrivate(), List.of(ca.issueDevice(key.getPublic(),
+                    String.format("BENCH-%06d", i), now, Duration.ofDays(1)), ca.certificate()));
+            clientContexts.add(TlsContexts.client(device, List.of(ca.certificate()), clientProvider));
+        }
+
+        List<Thread> serverThreads = new CopyOnWriteArrayList<>();
+        ThreadFactory recording = task -> {
+            Thread thread = new Thread(task, "bench-server-" + provider.name().toLowerCase());
+            serverThreads.add(thread);
+            return thread;
+        };
+        EventLoopGroup serverGroup = new MultiThreadIoEventLoopGroup(1, recording, NioIoHandler.newFactory());
+        EventLoopGroup clientGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        AtomicLong serverHandshakes = new AtomicLong();
+        AtomicLong failures = new AtomicLong();
+        AtomicReference<String> session = new AtomicReference<>("none");
+        AtomicBoolean running = new AtomicBoolean(true);
+        long[] window;
+        try {
+            Channel listener = new ServerBootstrap().group(serverGroup).channel(NioServerSocketChannel.class)
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            ch.pipeline().addLast(serverContext.newHandler(ch.alloc()));
+                            ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                                @Override
+                                public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                                    if (evt instanceof SslHandshakeCompletionEvent done) {
+                                        if (done.isSuccess()) {
+                                            serverHandshakes.incrementAndGet();
+                                            if ("none".equals(session.get())) {
+                                                var s = ctx.pipeline().get(SslHandler.class).engine().getSession();
+                                                session.set(s.getProtocol() + " " + s.getCipherSuite() + ", peer "
+                                                        + PeerIdentity.of(s).map(PeerIdentity::commonName).orElse("?"));
+                                            }
+                                        } else {
+                                            failures.incrementAndGet();
+                                        }
+                                        ctx.close();
+                                    }
+                                }
+
+                                @Override
+                                public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                                    ctx.close();
+                                }
+                            });
+                        }
+                    }).bind("127.0.0.1", 0).sync().channel();
+            int port = ((InetSocketAddress) listener.localAddress()).getPort();
+            Bootstrap client = new Bootstrap().group(clientGroup).channel(NioSocketChannel.class);
+            AtomicLong next = new AtomicLong();
+            for (int i = 0; i < connections; i++) {
+                connect(client, clientContexts, next, port, running);
+            }
+
+            TimeUnit.SECONDS.sleep(warmup);
+            ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+            long cpu0 = cpuNanos(threads, serverThreads);
+            long handshakes0 = serverHandshakes.get();
+            long failures0 = failures.get();
+            long wall0 = System.nanoTime();
+            TimeUnit.SECONDS.sleep(seconds);
+            long cpu1 = cpuNanos(threads, serverThreads);
+            long handshakes1 = serverHandshakes.get();
+            long failures1 = failures.get();
+            long wall1 = System.nanoTime();
+            running.set(false);
+            listener.close().sync();
+            window = new long[] {handshakes1 - handshakes0, failures1 - failures0, wall1 - wall0, cpu1 - cpu0};
+        } finally {
+            running.set(false);
+            clientGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).sync();
+            serverGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).sync();
+        }
+        // over the whole run, warm-up included: a handshake whose chain was checked is a full one
+        return new Result(provider.name().toLowerCase() + (cache ? "+cache" : ""), window[0], window[1], window[2] / 1e9, window[3] / 1e9,
+                session.get(), serverHandshakes.get(), serverTrust.checkedChains());
+    }
+
+    /** One client slot: connect, complete the handshake, close, and again while the benchmark runs. */
+    private static void connect(Bootstrap bootstrap, List<SslContext> contexts, AtomicLong next, int port,
+                                AtomicBoolean running) {
+        if (!running.get()) {
+            return;
+        }
+        SslContext context = contexts.get((int) (next.getAndIncrement() % contexts.size()));
+        bootstrap.clone().handler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+                ch.pipeline().addLast(context.newHandler(ch.alloc(), "127.0.0.1", port));
+                ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                        if (evt instanceof SslHandshakeCompletionEvent) {
+                            ctx.close();
+                        }
+                    }
+
+                    @Override
+                    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                        ctx.close();
+                    }
+                });
+            }
+        }).connect("127.0.0.1", port).addListener((ChannelFutureListener) connected -> {
+            if (connected.isSuccess()) {
+                connected.channel().closeFuture().addListener(closed -> connect(bootstrap, contexts, next, port,
+                        running));
+            } else if (running.get()) {
+                connected.channel().eventLoop().schedule(() -> connect(bootstrap, contexts, next, port, running),
+                        10, TimeUnit.MILLISECONDS);
+            }
+        });
+    }
+
+    private static long cpuNanos(ThreadMXBean threads, List<Thread> serverThreads) {
+        long total = 0;
+        for (Thread thread : serverThreads) {
+            long cpu = threads.getThreadCpuTime(thread.getId());
+            if (cpu > 0) {
+                total += cpu;
+            }
+        }
+        return total;
+    }
+
+    private Optional<CryptoRates> opensslSpeed() {
+        if ("none".equals(openssl)) {
+            return Optional.empty();
+        }
+        try {
+            Process speed = new ProcessBuilder(openssl, "speed", "-mr", "-seconds", "3", "ecdsap256", "ecdhp256")
+                    .redirectErrorStream(true).start();
+            double sign = 0;
+            double verify = 0;
+            double ecdh = 0;
+            try (BufferedReader lines = new BufferedReader(new InputStreamReader(speed.getInputStream(),
+                    StandardCharsets.US_ASCII))) {
+                // machine-readable lines: "+F4:i:256:sign/s:verify/s" (ECDSA), "+F5:i:256:ops/s:..." (ECDH)
+                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                    String[] f = line.split(":");
+                    if (line.startsWith("+F4:") && f.length >= 5 && f[2].equals("256")) {
+                        sign = Double.parseDouble(f[3]);
+                        verify = Double.parseDouble(f[4]);
+                    } else if (line.startsWith("+F5:") && f.length >= 4 && f[2].equals("256")) {
+                        ecdh = Double.parseDouble(f[3]);
+                    }
+                }
+            }
+            if (!speed.waitFor(60, TimeUnit.SECONDS) || sign == 0 || verify == 0 || ecdh == 0) {
+                speed.destroyForcibly();
+                out.println("openssl speed: unreadable output; no bound to compare with");
+                return Optional.empty();
+            }
+            return Optional.of(new CryptoRates(sign, verify, ecdh));
+        } catch (java.io.IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    private static String cpuModel() {
+        try (var lines = java.nio.file.Files.lines(java.nio.file.Path.of("/proc/cpuinfo"))) {
+            return lines.filter(l -> l.startsWith("model name")).map(l -> l.substring(l.indexOf(':') + 1).trim())
+                    .findFirst().orElse("unknown CPU");
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            return "unknown CPU";
+        }
+    }
+}
