@@ -67,9 +67,14 @@ public final class OfferChange implements HelloListener {
     public record OrderedChange(PurchaseOrder order, Migration migration) {
     }
 
-    /** A migration, its order and its refund once established. */
+    /**
+     * A migration, its order and its refund once established.
+     *
+     * @param boundDeviceId the box the service is bound to now
+     * @param profileApplied once done, whether that box reported the migration's generation (or a later one) applied
+     */
     public record MigrationStatus(Migration migration, PurchaseOrder order, Optional<Refund> refund,
-                                  Optional<String> boundDeviceId) {
+                                  Optional<String> boundDeviceId, Optional<Boolean> profileApplied) {
     }
 
     public ContactStore contacts() {
@@ -331,9 +336,16 @@ public final class OfferChange implements HelloListener {
             return Result.rejected(Refusal.notFound("no-migration", "service " + serviceName
                     + " has never changed offer"));
         }
-        return Result.accepted(new MigrationStatus(migration.get(),
-                orders.find(tx, migration.get().orderId()).orElseThrow(), refunds.forMigration(tx, migration.get().id()),
-                Optional.ofNullable(service.get().deviceId())));
+        Migration m = migration.get();
+        Optional<Boolean> applied = Optional.empty();
+        if (m.state() == MigrationState.DONE && m.generation() != null) {
+            Optional<Device> bound = service.get().deviceId() == null ? Optional.empty()
+                    : devices.find(tx, service.get().deviceId());
+            applied = Optional.of(bound.filter(d -> serviceName.equals(d.appliedService())
+                    && d.appliedGeneration() >= m.generation()).isPresent());
+        }
+        return Result.accepted(new MigrationStatus(m, orders.find(tx, m.orderId()).orElseThrow(),
+                refunds.forMigration(tx, m.id()), Optional.ofNullable(service.get().deviceId()), applied));
     }
 
     /** The refunds of an order, or the latest ones when {@code orderId} is null. */

@@ -75,7 +75,8 @@ public final class OfferChangeApi implements ApiModule {
         router.get("/1.0/overTheBox/{serviceName}/migration", (request, tx) -> {
             OfferChange.MigrationStatus status = accepted(change.status(tx, request.pathParam("serviceName")));
             return ApiResponse.ok(Views.MigrationView.of(status.migration(), status.order(),
-                    status.boundDeviceId().orElse(null), status.refund().orElse(null)));
+                    status.boundDeviceId().orElse(null), status.profileApplied().orElse(null),
+                    status.refund().orElse(null)));
         });
 
         router.get("/1.0/me/order/{orderId}", (request, tx) ->

@@ -78,7 +78,7 @@ final class Views {
         static OrderView of(PurchaseOrder order, Migration migration) {
             return new OrderView(order.id(), order.url(), order.serviceName(), order.status().wire(),
                     Price.of(order.amount()), Price.of(order.monthly()), Price.of(order.hardware()), order.createdAt(),
-                    order.paidAt(), order.paymentId(), order.cancelledAt(), MigrationView.of(migration, order, null, null));
+                    order.paidAt(), order.paymentId(), order.cancelledAt(), MigrationView.of(migration, order, null, null, null));
         }
     }
 
@@ -99,13 +99,14 @@ final class Views {
                          String state, String fromOffer, String toOffer, String hardwareName,
                          List<String> acceptedContracts, Long shippingContactID, String shippingMethod,
                          String shippingRelayID, String oldDeviceId, String shippedDeviceId, String boundDeviceId,
-                         Long generation, LocalDate effectiveDate, Instant createdAt, Instant paidAt,
-                         Instant shippedAt, Instant completedAt, Instant cancelledAt, RefundView refund) {
-        static MigrationView of(Migration m, PurchaseOrder order, String boundDeviceId, Refund refund) {
+                         Long generation, Boolean profileApplied, LocalDate effectiveDate, Instant createdAt,
+                         Instant paidAt, Instant shippedAt, Instant completedAt, Instant cancelledAt, RefundView refund) {
+        static MigrationView of(Migration m, PurchaseOrder order, String boundDeviceId, Boolean profileApplied,
+                                Refund refund) {
             return new MigrationView(m.id(), m.orderId(), order.url(), order.status().wire(), m.serviceName(),
                     m.state().wire(), m.fromOffer(), m.toOffer(), m.hardware(), m.acceptedContracts(),
                     m.shippingContactId(), m.shippingMethod() == null ? null : m.shippingMethod().wireName(),
-                    m.shippingRelayId(), m.oldDeviceId(), m.shippedDeviceId(), boundDeviceId, m.generation(),
+                    m.shippingRelayId(), m.oldDeviceId(), m.shippedDeviceId(), boundDeviceId, m.generation(), profileApplied,
                     m.effectiveDate(), m.createdAt(), m.paidAt(), m.shippedAt(), m.completedAt(), m.cancelledAt(),
                     refund == null ? null : RefundView.of(refund));
         }

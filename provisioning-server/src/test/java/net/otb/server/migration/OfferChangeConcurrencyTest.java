@@ -1,19 +1,30 @@
 package net.otb.server.migration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import net.otb.server.ServerContext;
 import net.otb.server.migration.Harness.Answer;
+import net.otb.server.order.Money;
+import net.otb.server.order.OrderStore;
+import net.otb.server.refund.ProrataRefund;
+import net.otb.server.refund.Refund;
+import net.otb.server.refund.RefundStore;
+import net.otb.server.store.StoreException;
+import net.otb.server.store.TxWork;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -130,5 +141,37 @@ class OfferChangeConcurrencyTest {
         assertThat(harness.get("/1.0/me/order/" + orderId).json().path("paymentId").asText()).isEqualTo(winner);
         assertThat(count("otb-pay2", "migration.paid")).isEqualTo(1);
         assertThat(harness.get("/1.0/me/refund?orderId=" + orderId).json()).hasSize(1);
+    }
+
+    @Test
+    void theDatabaseItselfRefusesASecondOpenMigrationAndASecondRefund() {
+        harness.service("otb-db", "starter.v1", "198.51.100.203", null);
+        ServerContext context = harness.server().context();
+        ValidatedChange change = new MigrationRules(new CatalogTerms(context::catalog))
+                .validate(new ServiceView("otb-db", "starter.v1", "active", false),
+                        new ChangeRequest("business.v1", null, null, null, null, CONTRACTS), id -> Optional.empty())
+                .value();
+        MigrationStore migrations = new MigrationStore();
+        OrderStore orders = new OrderStore();
+        RefundStore refunds = new RefundStore();
+        TxWork<Migration> open = tx -> migrations.create(tx,
+                orders.create(tx, "otb-db", Money.cents(3999), Money.ZERO).id(), change);
+
+        Migration first = context.database().inTransaction(open);
+        // no service lock taken here: the unique column alone refuses the second open migration
+        assertThatThrownBy(() -> context.database().inTransaction(open)).isInstanceOf(StoreException.class)
+                .hasMessageContainingAll("MIGRATIONS_ONE_OPEN");
+
+        ProrataRefund prorata = ProrataRefund.of(1999, LocalDate.of(2026, 7, 7));
+        Refund once = context.database().inTransaction(tx -> refunds.establish(tx, first.id(), first.orderId(),
+                "otb-db", "starter.v1", prorata));
+        Refund again = context.database().inTransaction(tx -> refunds.establish(tx, first.id(), first.orderId(),
+                "otb-db", "starter.v1", prorata));
+        assertThat(again).isEqualTo(once);
+        assertThatThrownBy(() -> context.database().inTransaction(tx -> tx.update("INSERT INTO refunds (migration_id, "
+                + "order_id, service_name, old_offer, old_monthly_cents, effective_date, day_of_month, days_in_month, "
+                + "refunded_days, amount_cents, created_at) VALUES (?, ?, 'otb-db', 'starter.v1', 1999, ?, 7, 31, 25, "
+                + "1612, ?)", first.id(), first.orderId(), prorata.effectiveDate(), tx.now())))
+                .isInstanceOf(StoreException.class).hasMessageContaining("REFUNDS_ONCE");
     }
 }

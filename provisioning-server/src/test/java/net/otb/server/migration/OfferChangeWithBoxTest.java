@@ -130,6 +130,8 @@ class OfferChangeWithBoxTest {
         await().atMost(Harness.DEADLINE).until(() -> old.decommissioned() != null);
         assertThat(old.pushedGenerations()).as("the old box never got the new offer").containsExactly(1L);
 
+        await().atMost(Harness.DEADLINE).until(() -> harness.get("/1.0/overTheBox/otb-box/migration").json()
+                .path("profileApplied").asBoolean());
         Answer done = harness.get("/1.0/overTheBox/otb-box/migration");
         assertThat(done.json().path("state").asText()).isEqualTo("done");
         assertThat(done.json().path("effectiveDate").asText()).isEqualTo("2026-03-20");

@@ -1,6 +1,7 @@
 package net.otb.server.migration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
@@ -94,6 +95,8 @@ class OfferChangeWithoutBoxTest {
         assertThat(box.applied().upKbps()).isEqualTo(1_000_000);
         assertThat(box.applied().serviceIp()).isEqualTo("203.0.113.10");
 
+        await().atMost(Harness.DEADLINE).until(() -> harness.get("/1.0/overTheBox/otb-sb/migration").json()
+                .path("profileApplied").asBoolean());
         Answer migration = harness.get("/1.0/overTheBox/otb-sb/migration");
         assertThat(migration.json().path("state").asText()).isEqualTo("done");
         assertThat(migration.json().path("effectiveDate").asText()).isEqualTo("2026-04-15");
@@ -186,9 +189,14 @@ class OfferChangeWithoutBoxTest {
         assertThat(harness.get("/1.0/overTheBox/otb-off/migration").json().at("/refund/amount/cents").asLong())
                 .as("1999 × 1 / 30 = 66.63 → 67").isEqualTo(67);
 
+        assertThat(harness.get("/1.0/overTheBox/otb-off/migration").json().path("profileApplied").asBoolean())
+                .as("the offer switched but the box has not applied it yet").isFalse();
+
         harness.online(box);
         harness.awaitApplied(box, "business.v1", 2);
         assertThat(box.applied().serviceIp()).isEqualTo("203.0.113.40");
+        await().atMost(Harness.DEADLINE).until(() -> harness.get("/1.0/overTheBox/otb-off/migration").json()
+                .path("profileApplied").asBoolean());
     }
 
     @Test
