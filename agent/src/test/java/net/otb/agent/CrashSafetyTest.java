@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CrashSafetyTest {
 
     static final Duration WAIT = Duration.ofSeconds(30);
-    static final int CYCLES = 6;
+    static final int CYCLES = 5;
 
     @TempDir
     Path dir;

@@ -37,7 +37,7 @@ class AgentConfigTest {
         assertThat(config.servers()).containsExactly(new ServerAddress("prov1.overthebox.example", 4443),
                 new ServerAddress("prov2.overthebox.example", 4443));
         assertThat(config.backend()).isEqualTo("linux-tc");
-        assertThat(config.backendOptions()).containsEntry("wan", "eth0");
+        assertThat(config.backendOptions()).containsEntry("interface", "tun0");
         assertThat(config.tlsProvider()).isEqualTo(TlsProvider.JDK);
         assertThat(config.settings().backoffMax()).isEqualTo(Duration.ofMinutes(5));
     }
