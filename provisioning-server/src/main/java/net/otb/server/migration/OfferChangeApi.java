@@ -27,6 +27,7 @@ public final class OfferChangeApi implements ApiModule {
     static final String OPENAPI_RESOURCE = "/openapi.json";
 
     private static final String ORDER_SYSTEM = "order-system";
+    private static final int MAX_CONTRACTS = 64;
     private static final String BILLING = "billing";
     private static final String WAREHOUSE = "warehouse";
 
@@ -65,6 +66,7 @@ public final class OfferChangeApi implements ApiModule {
 
         router.post("/1.0/overTheBox/{serviceName}/migration/changeOffers", (request, tx) -> {
             ChangeOffersBody body = request.body(ChangeOffersBody.class);
+            checkFields(body);
             OfferChange.OrderedChange ordered = accepted(change.changeOffers(tx, request.pathParam("serviceName"),
                     new ChangeRequest(body.offer(), body.hardwareName(), body.shippingContactID(), body.shippingMethod(),
                             body.shippingRelayID(), body.acceptedContracts()), ORDER_SYSTEM));
@@ -124,6 +126,28 @@ public final class OfferChangeApi implements ApiModule {
             Long order = optionalId(request, "orderId");
             return ApiResponse.ok(accepted(change.refunds(tx, order)).stream().map(Views.RefundView::of).toList());
         });
+    }
+
+    /** Bounds the free-text fields before they reach the rules and the store, each refusal naming its field. */
+    private static void checkFields(ChangeOffersBody body) {
+        List<String> accepted = body.acceptedContracts();
+        if (accepted != null) {
+            if (accepted.size() > MAX_CONTRACTS) {
+                throw Problems.invalidField("acceptedContracts", "acceptedContracts lists at most " + MAX_CONTRACTS
+                        + " contract names");
+            }
+            for (int i = 0; i < accepted.size(); i++) {
+                String name = accepted.get(i);
+                if (name == null || name.isBlank() || name.length() > 128) {
+                    throw Problems.invalidField("acceptedContracts[" + i + "]",
+                            "acceptedContracts[" + i + "] must be a contract name of 1-128 characters");
+                }
+            }
+        }
+        if (body.shippingRelayID() != null && (body.shippingRelayID().length() > 64
+                || body.shippingRelayID().chars().anyMatch(Character::isISOControl))) {
+            throw Problems.invalidField("shippingRelayID", "shippingRelayID must be at most 64 printable characters");
+        }
     }
 
     private static ApiResponse orderView(OfferChange.OrderedChange ordered) {

@@ -137,6 +137,14 @@ class OfferChangeRefusalsTest {
         assertProblem(harness.post("/1.0/overTheBox/otb-r/migration/changeOffers",
                 "{\"offer\":\"business.v1\",\"acceptedContracts\":\"all\"}"), 400, "invalid-field", "acceptedContracts");
         assertProblem(harness.post("/1.0/me/order/1/shipment", "{}"), 400, "invalid-field", "deviceId");
+        assertProblem(harness.post("/1.0/overTheBox/otb-r/migration/changeOffers",
+                "{\"offer\":\"business.v1\",\"acceptedContracts\":[\"otb-general-conditions\",null]}"), 400,
+                "invalid-field", "acceptedContracts[1]");
+        assertProblem(changeOffers("otb-r", body("offer", "business.v1", "hardwareName", "otbv3",
+                "shippingContactID", homeContact, "shippingMethod", "mondialRelay", "shippingRelayID", "R".repeat(65),
+                "acceptedContracts", ALL_CONTRACTS)), 400, "invalid-field", "shippingRelayID");
+        assertProblem(harness.post("/1.0/me/order/1/pay", "{\"paymentId\":\"\"}"), 400, "invalid-field",
+                "paymentId");
         assertNothingOrdered("otb-r");
     }
 
