@@ -28,6 +28,7 @@ public final class OfferChangeApi implements ApiModule {
 
     private static final String ORDER_SYSTEM = "order-system";
     private static final int MAX_CONTRACTS = 64;
+    private static final java.util.regex.Pattern SERIAL = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final String BILLING = "billing";
     private static final String WAREHOUSE = "warehouse";
 
@@ -99,6 +100,10 @@ public final class OfferChangeApi implements ApiModule {
             ShipmentBody body = request.body(ShipmentBody.class);
             if (body.deviceId() == null || body.deviceId().isBlank()) {
                 throw Problems.invalidField("deviceId", "deviceId, the shipped box's serial, is required");
+            }
+            if (!SERIAL.matcher(body.deviceId().strip()).matches()) {
+                throw Problems.invalidField("deviceId", "deviceId must be a box serial: 1-64 letters, digits, "
+                        + "'.', '_' or '-'");
             }
             return orderView(accepted(change.ship(tx, orderId(request), body.deviceId().strip(), WAREHOUSE)));
         });

@@ -191,6 +191,7 @@ class OfferChangeWithBoxTest {
         assertThat(harness.post("/1.0/me/order/" + orderId + "/pay", null).status()).isEqualTo(200);
         String path = "/1.0/me/order/" + orderId + "/shipment";
         assertProblem(harness.post(path, body("deviceId", "OTB3-NOPE")), 409, "unknown-device", "not registered");
+        assertProblem(harness.post(path, body("deviceId", "OTB3 300004; DROP")), 400, "invalid-field", "box serial");
         assertProblem(harness.post(path, body("deviceId", "OTB2C-300003")), 409, "wrong-model", "otbv3",
                 "is a v2c");
         assertProblem(harness.post(path, body("deviceId", "OTB3-300009")), 409, "device-in-use", "otb-other");
