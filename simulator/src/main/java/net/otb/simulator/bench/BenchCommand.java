@@ -71,7 +71,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "2", description = "the fleet's event-loop threads (default: ${DEFAULT-VALUE})")
     int threads;
 
-    @Option(names = "--max-connecting", defaultValue = "200", description = "handshakes in flight while ramping up (default: ${DEFAULT-VALUE})")
+    @Option(names = "--max-connecting", defaultValue = "64", description = "handshakes in flight while ramping up (default: ${DEFAULT-VALUE})")
     int maxConnecting;
 
     @Option(names = "--out", defaultValue = "bench-results", description = "folder of the JSON results (default: ${DEFAULT-VALUE})")
@@ -104,7 +104,7 @@ public final class BenchCommand implements Callable<Integer> {
             speed = OpensslSpeed.measure();
             say("openssl speed: sign %.0f/s, verify %.0f/s, ecdh %.0f/s per core → bound %.0f full handshakes/s/core",
                     speed.signPerSecond(), speed.verifyPerSecond(), speed.ecdhPerSecond(), speed.handshakesPerCoreSecond());
-            result.put("opensslSpeed", Map.of("signPerSecond", speed.signPerSecond(), "verifyPerSecond",
+            result.put("opensslSpeed", ordered("signPerSecond", speed.signPerSecond(), "verifyPerSecond",
                     speed.verifyPerSecond(), "ecdhPerSecond", speed.ecdhPerSecond(), "handshakeBoundPerCoreSecond",
                     Math.round(speed.handshakesPerCoreSecond())));
         } catch (IOException e) {
@@ -139,14 +139,16 @@ public final class BenchCommand implements Callable<Integer> {
             long fleetRssBefore = MemoryProbe.rssBytes();
             Recorder recorder = new Recorder(devices);
             TlsProvider agentTls = TlsProvider.parse(fleetTls);
-            FleetConfig config = FleetConfig.of(devices, agentTls).withModels(models).withMaxConnecting(maxConnecting);
+            FleetConfig base = FleetConfig.of(devices, agentTls);
+            FleetConfig config = base.withModels(models).withMaxConnecting(maxConnecting)
+                    .withSettings(base.settings().withTimeouts(Duration.ofSeconds(30), Duration.ofSeconds(30)));
             fleet = Fleet.build(config, server.issuer(), ClientTls.of(server.anchors(), agentTls),
                     List.of(server.agentAddress()), group, Clock.systemUTC(), 2026, recorder);
             say("%d box certificates issued in %.1f s (%.2f ms each over %d cores)", devices,
                     fleet.credentialsTime().toMillis() / 1e3, fleet.credentialsTime().toNanos() / 1e6 / devices,
                     Runtime.getRuntime().availableProcessors());
-            result.put("credentials", Map.of("seconds", fleet.credentialsTime().toMillis() / 1e3));
-            result.put("tls", Map.of("server", server.tlsProviderName(), "fleet", fleet.tlsProviderName()));
+            result.put("credentials", ordered("seconds", fleet.credentialsTime().toMillis() / 1e3));
+            result.put("tls", ordered("server", server.tlsProviderName(), "fleet", fleet.tlsProviderName()));
 
             Fleet f = fleet;
             long cpuBefore = server.cpuNanos();
@@ -186,7 +188,7 @@ public final class BenchCommand implements Callable<Integer> {
                     serverHeapBefore >> 20, serverHeapAfter >> 20, devices, serverPerSession / 1024);
             say("fleet: %.1f KB heap and %.1f KB resident per box (agent, TLS, simulated box, credentials)",
                     agentHeapPerBox / 1024, agentRssPerBox / 1024);
-            result.put("memory", Map.of("serverHeapBeforeBytes", serverHeapBefore, "serverHeapAfterBytes", serverHeapAfter,
+            result.put("memory", ordered("serverHeapBeforeBytes", serverHeapBefore, "serverHeapAfterBytes", serverHeapAfter,
                     "serverHeapPerIdleSessionBytes", Math.round(serverPerSession),
                     "agentHeapPerBoxBytes", Math.round(agentHeapPerBox), "agentRssPerBoxBytes", Math.round(agentRssPerBox)));
 
@@ -206,7 +208,7 @@ public final class BenchCommand implements Callable<Integer> {
             Latencies.Summary bulk = recorder.latencies().summary();
             say("bulk push → applied: %s; all applied %.1f s after the change (commit took %.1f s)", bulk, allApplied,
                     commitSeconds);
-            result.put("bulkPush", Map.of("p50Ms", bulk.p50Ms(), "p95Ms", bulk.p95Ms(), "p99Ms", bulk.p99Ms(),
+            result.put("bulkPush", ordered("p50Ms", bulk.p50Ms(), "p95Ms", bulk.p95Ms(), "p99Ms", bulk.p99Ms(),
                     "maxMs", bulk.maxMs(), "samples", bulk.count(), "allAppliedSeconds", round(allApplied),
                     "commitSeconds", round(commitSeconds)));
 
@@ -231,7 +233,7 @@ public final class BenchCommand implements Callable<Integer> {
             say("storm: %s in %.1f s after the restart (%.1f s after the kill); pushes lost: %d",
                     allReconciled ? "all " + devices + " boxes reconnected and reconciled" : "NOT all reconciled",
                     stormSeconds, (System.nanoTime() - killedAt) / 1e9, lost);
-            result.put("reconnectStorm", Map.of("reconciled", allReconciled, "secondsAfterRestart", round(stormSeconds),
+            result.put("reconnectStorm", ordered("reconciled", allReconciled, "secondsAfterRestart", round(stormSeconds),
                     "secondsAfterKill", round((System.nanoTime() - killedAt) / 1e9), "serverDownSeconds",
                     round((upAt - killedAt) / 1e9), "pushesLost", lost, "confirmedBeforeKill", appliedBeforeKill));
 
@@ -275,6 +277,15 @@ public final class BenchCommand implements Callable<Integer> {
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
             return false;
         }
+    }
+
+    /** A JSON object that keeps its fields in the order given (name, value, name, value…). */
+    private static Map<String, Object> ordered(Object... pairs) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            map.put((String) pairs[i], pairs[i + 1]);
+        }
+        return map;
     }
 
     private static double round(double value) {

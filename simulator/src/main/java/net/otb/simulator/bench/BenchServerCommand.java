@@ -52,12 +52,20 @@ public final class BenchServerCommand implements Callable<Integer> {
     @Option(names = "--http-port", defaultValue = "0")
     int httpPort;
 
+    @Option(names = "--io-threads", defaultValue = "2")
+    int ioThreads;
+
+    @Option(names = "--db-stripes", defaultValue = "8")
+    int dbStripes;
+
     @Override
     public Integer call() throws Exception {
         PrintStream out = System.out;
         ServerConfig base = ServerConfig.ephemeral(data).withTls(TlsProvider.parse(tls));
-        GatewayConfig gateway = base.gateway().withPort(agentPort).withLimits(1_000_000, 1_000_000, 1_000_000)
-                .withTimings(30, 30, 10, 2);
+        GatewayConfig d = base.gateway();
+        // a generous handshake and hello timeout: on a loaded machine a ramp of thousands queues up
+        GatewayConfig gateway = new GatewayConfig(d.host(), agentPort, 30, 30, 30, 30, 10, d.maxRollbackRepush(),
+                1_000_000, 1_000_000, 1_000_000, 2, ioThreads, dbStripes);
         ServerConfig config = base.withGateway(gateway).withHttp(base.http().withPort(httpPort));
         try (ProvisioningServer server = ProvisioningServer.builder(config).clock(Clock.systemUTC())
                 .random(new SecureRandom()).build()) {
