@@ -3,6 +3,8 @@ package net.otb.server.migration;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
 import net.otb.server.ServerContext;
 import net.otb.server.api.ApiModule;
 import net.otb.server.api.ApiRequest;
@@ -27,10 +29,10 @@ public final class OfferChangeApi implements ApiModule {
     static final String OPENAPI_RESOURCE = "/openapi.json";
 
     private static final String ORDER_SYSTEM = "order-system";
-    private static final int MAX_CONTRACTS = 64;
-    private static final java.util.regex.Pattern SERIAL = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final String BILLING = "billing";
     private static final String WAREHOUSE = "warehouse";
+    private static final int MAX_CONTRACTS = 64;
+    private static final Pattern SERIAL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
     record ChangeOffersBody(String offer, String hardwareName, Long shippingContactID, String shippingMethod,
                             String shippingRelayID, List<String> acceptedContracts) {
@@ -53,10 +55,10 @@ public final class OfferChangeApi implements ApiModule {
         context.addHelloListener(change);
         byte[] openApi = openApiDocument();
 
-        router.plain("GET", OPENAPI_PATH, request -> new ApiResponse(200, openApi, ApiResponse.JSON, java.util.Map.of()));
+        router.plain("GET", OPENAPI_PATH, request -> new ApiResponse(200, openApi, ApiResponse.JSON, Map.of()));
 
-        router.get("/1.0/overTheBox/{serviceName}/migration/offers", (request, tx) ->
-                ApiResponse.ok(Views.EligibleView.of(accepted(change.eligibleOffers(tx, request.pathParam("serviceName"))))));
+        router.get("/1.0/overTheBox/{serviceName}/migration/offers", (request, tx) -> ApiResponse.ok(
+                Views.EligibleView.of(accepted(change.eligibleOffers(tx, request.pathParam("serviceName"))))));
 
         router.get("/1.0/order/overTheBox/{serviceName}/migrate", (request, tx) -> {
             Long contact = optionalId(request, "shippingContactID");
