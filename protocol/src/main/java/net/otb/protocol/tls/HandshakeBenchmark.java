@@ -68,7 +68,8 @@ public final class HandshakeBenchmark implements Callable<Integer> {
     @Option(names = "--seconds", defaultValue = "10", description = "measured seconds per provider (default ${DEFAULT-VALUE})")
     int seconds;
 
-    @Option(names = "--warmup", defaultValue = "4", description = "unmeasured seconds first, for the JIT (default ${DEFAULT-VALUE})")
+    @Option(names = "--warmup", defaultValue = "20",
+            description = "unmeasured seconds first, for the JIT and the cache (default ${DEFAULT-VALUE})")
     int warmup;
 
     @Option(names = "--connections", defaultValue = "32", description = "concurrent clients (default ${DEFAULT-VALUE})")
