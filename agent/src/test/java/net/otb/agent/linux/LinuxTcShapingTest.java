@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
@@ -56,7 +57,7 @@ class LinuxTcShapingTest {
         return new BandwidthProfile(generation, "otb-lab-1", "starter.v1", downKbps, upKbps, "203.0.113.7");
     }
 
-    private static void await(java.util.concurrent.CompletionStage<?> stage) throws Exception {
+    private static void await(CompletionStage<?> stage) throws Exception {
         stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
@@ -113,7 +114,7 @@ class LinuxTcShapingTest {
         assertThat(afterChange.upKbps("ifb4wan0")).isEqualTo(10_000);
     }
 
-    private static BackendException failure(java.util.concurrent.CompletionStage<?> stage) throws Exception {
+    private static BackendException failure(CompletionStage<?> stage) throws Exception {
         try {
             stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException e) {

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -90,7 +91,7 @@ class ShapedOfferChangeTest {
         toClose.add(server);
         ProvisioningServer.Ports ports = server.start();
         DevPki pki = server.devPki();
-        ServerApi api = new ServerApi(java.net.URI.create("http://127.0.0.1:" + ports.httpPort() + "/"),
+        ServerApi api = new ServerApi(URI.create("http://127.0.0.1:" + ports.httpPort() + "/"),
                 Duration.ofSeconds(10));
         api.post("/1.0/admin/devices", ServerApi.body("serial", SERIAL, "model", "v3"));
         api.post("/1.0/admin/services", ServerApi.body("serviceName", SERVICE, "account", "lab-account",
