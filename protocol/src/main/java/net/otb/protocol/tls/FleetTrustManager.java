@@ -177,7 +177,8 @@ public final class FleetTrustManager extends X509ExtendedTrustManager {
             X509Certificate leaf = chain[0];
             // the usual refusals first, in words an operator can act on; PKIX then checks everything again
             checkValidity(leaf, role);
-            X509Certificate anchor = checkIssuer(leaf, role);
+            // a box's certificate is checked on the server's hot path; the server's once per connection on a box
+            X509Certificate anchor = checkIssuer(leaf, role, pkixCheck == null);
             if (!Certificates.hasExtendedKeyUsage(leaf, eku)) {
                 throw new CertificateException("the " + role + " certificate lacks the "
                         + (role.equals("client") ? "clientAuth" : "serverAuth") + " extended key usage");
@@ -213,13 +214,14 @@ public final class FleetTrustManager extends X509ExtendedTrustManager {
     }
 
     /** Names alone do not tell two CAs apart (every test CA is "Test CA"): the anchor's key must verify the leaf. */
-    private X509Certificate checkIssuer(X509Certificate leaf, String role) throws CertificateException {
+    private X509Certificate checkIssuer(X509Certificate leaf, String role, boolean hotPath)
+            throws CertificateException {
         for (X509Certificate anchor : anchors) {
-            if (anchor.getSubjectX500Principal().equals(leaf.getIssuerX500Principal()) && signedBy(leaf, anchor)) {
+            if (anchor.getSubjectX500Principal().equals(leaf.getIssuerX500Principal()) && signedBy(leaf, anchor, hotPath)) {
                 return anchor;
             }
         }
-        if (leaf.getIssuerX500Principal().equals(leaf.getSubjectX500Principal()) && signedBy(leaf, leaf)) {
+        if (leaf.getIssuerX500Principal().equals(leaf.getSubjectX500Principal()) && signedBy(leaf, leaf, false)) {
             throw new CertificateException("the " + role + " certificate is self-signed");
         }
         throw new CertificateException("the " + role + " certificate is issued by "
@@ -253,12 +255,21 @@ public final class FleetTrustManager extends X509ExtendedTrustManager {
     }
 
     /**
-     * Whether {@code issuer}'s key signed {@code certificate}. This is the one signature the server checks in
-     * Java on every box handshake (BoringSSL checks the rest natively), so it is done with BouncyCastle, about
-     * three times faster than the JDK 17 provider for P-256, and a success is remembered by the
-     * certificate's SHA-256: a box that reconnects with the same certificate is not verified again.
+     * Whether {@code issuer}'s key signed {@code certificate}. On the hot path (a box's certificate, on the
+     * server) this is the one signature the server checks in Java on every handshake (BoringSSL checks the
+     * rest natively), so it is done with BouncyCastle, about three times faster than the JDK 17 provider
+     * for P-256, and a success is remembered by the certificate's SHA-256: a box that reconnects with the
+     * same certificate is not verified again. Elsewhere (on a box, with its small heap) the JDK verifies.
      */
-    private boolean signedBy(X509Certificate certificate, X509Certificate issuer) {
+    private boolean signedBy(X509Certificate certificate, X509Certificate issuer, boolean hotPath) {
+        if (!hotPath) {
+            try {
+                certificate.verify(issuer.getPublicKey());
+                return true;
+            } catch (GeneralSecurityException e) {
+                return false;
+            }
+        }
         try {
             ByteBuffer key = null;
             if (verifiedCacheSize > 0) {
