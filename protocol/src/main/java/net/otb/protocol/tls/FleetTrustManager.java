@@ -175,7 +175,8 @@ public final class FleetTrustManager extends X509ExtendedTrustManager {
                 throw new CertificateException("the " + role + " sent no certificate");
             }
             X509Certificate leaf = chain[0];
-            // the usual refusals first, in words an operator can act on; PKIX then checks everything again
+            // the usual refusals first, in words an operator can act on; for a server's certificate PKIX then
+            // checks everything again, with the host name
             checkValidity(leaf, role);
             // a box's certificate is checked on the server's hot path; the server's once per connection on a box
             X509Certificate anchor = checkIssuer(leaf, role, pkixCheck == null);
@@ -217,7 +218,8 @@ public final class FleetTrustManager extends X509ExtendedTrustManager {
     private X509Certificate checkIssuer(X509Certificate leaf, String role, boolean hotPath)
             throws CertificateException {
         for (X509Certificate anchor : anchors) {
-            if (anchor.getSubjectX500Principal().equals(leaf.getIssuerX500Principal()) && signedBy(leaf, anchor, hotPath)) {
+            if (anchor.getSubjectX500Principal().equals(leaf.getIssuerX500Principal())
+                    && signedBy(leaf, anchor, hotPath)) {
                 return anchor;
             }
         }
