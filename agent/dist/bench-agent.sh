@@ -4,7 +4,9 @@
 # Usage (from the repository root): agent/dist/bench-agent.sh [idle-seconds] [extra agent JVM flags...]
 # Example: agent/dist/bench-agent.sh 10 -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 # To measure the jlink runtime (agent/dist/jlink.sh) instead of this JDK:
-#   OTB_AGENT_JAVA=agent/target/otb-agent-runtime/bin/java agent/dist/bench-agent.sh
+#   R=agent/target/otb-agent-runtime; OTB_AGENT_JAVA=$R/bin/java OTB_AGENT_JAR=$R/lib/otb-agent.jar \
+#     agent/dist/bench-agent.sh 10 -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 \
+#     -XX:ReservedCodeCacheSize=16m -XX:MaxMetaspaceSize=48m -Xss512k -XX:-UsePerfData -XX:SharedArchiveFile=$R/lib/otb-agent.jsa
 set -eu
 cd "$(dirname "$0")/../.."
 idle="${1:-10}"
@@ -22,4 +24,4 @@ if [ $# -eq 0 ]; then
          -XX:CICompilerCount=1 -XX:-UsePerfData
 fi
 exec java -cp "agent/target/test-classes:agent/target/classes:$(cat "$cp")" \
-  net.otb.agent.bench.AgentFootprint agent/target/otb-agent.jar "$idle" "$@"
+  net.otb.agent.bench.AgentFootprint "${OTB_AGENT_JAR:-agent/target/otb-agent.jar}" "$idle" "$@"

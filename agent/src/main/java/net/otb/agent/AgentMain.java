@@ -37,8 +37,16 @@ public final class AgentMain implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(AgentMain.class);
 
-    @Option(names = "--config", required = true, paramLabel = "FILE", description = "the agent's properties file")
+    @Option(names = "--config", paramLabel = "FILE", description = "the agent's properties file")
     private Path config;
+
+    @Option(names = "--self-test", description = "run one whole session on loopback with a throwaway CA, then exit "
+            + "(checks this runtime; trains the class-data-sharing archive of jlink.sh)")
+    private boolean selfTest;
+
+    @Option(names = "--tls-provider", paramLabel = "PROVIDER", defaultValue = "jdk",
+            description = "with --self-test: jdk, openssl or auto (default ${DEFAULT-VALUE})")
+    private String selfTestProvider;
 
     @Option(names = "--check-config", description = "check the config, keys and backend name, then exit")
     private boolean checkOnly;
@@ -57,6 +65,14 @@ public final class AgentMain implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
+        if (selfTest) {
+            return selfTest(err);
+        }
+        if (config == null) {
+            err.println("otb-agent: --config FILE is required");
+            err.flush();
+            return EXIT_CONFIG;
+        }
         AgentConfig settings;
         CredentialStore credentials;
         List<X509Certificate> anchors;
@@ -125,6 +141,25 @@ public final class AgentMain implements Callable<Integer> {
         agent.terminated().toCompletableFuture().join();
         LOG.info("{}: agent ended ({})", agent.deviceId(), agent.status().phase());
         backend.close();
+        return EXIT_OK;
+    }
+
+    private int selfTest(PrintWriter err) {
+        long start = System.nanoTime();
+        try {
+            SelfTest.run(net.otb.protocol.tls.TlsProvider.parse(selfTestProvider), java.time.Duration.ofSeconds(30));
+        } catch (IllegalArgumentException e) {
+            err.println("otb-agent: --tls-provider: " + e.getMessage());
+            err.flush();
+            return EXIT_CONFIG;
+        } catch (Exception e) {
+            err.println("otb-agent: self-test failed: " + e);
+            err.flush();
+            return EXIT_FAILED;
+        }
+        spec.commandLine().getOut().printf("self-test passed: mutual TLS, hello, welcome, profile applied, confirm "
+                + "(%d ms)%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        spec.commandLine().getOut().flush();
         return EXIT_OK;
     }
 

@@ -90,6 +90,12 @@ class AgentMainTest {
     }
 
     @Test
+    void theSelfTestRunsAWholeSessionOnLoopback() {
+        assertThat(run("--self-test")).isZero();
+        assertThat(out.toString()).contains("self-test passed");
+    }
+
+    @Test
     void noConfigOptionIsAUsageErrorWithCode2() {
         assertThat(run()).isEqualTo(2);
         assertThat(err.toString()).contains("--config");

@@ -73,6 +73,9 @@ public final class AgentFootprint {
                 connection.awaitHello(Duration.ofSeconds(30));
                 long hello = System.nanoTime();
                 double cpuToHello = cpuSeconds(agent.pid());
+                if (System.getenv("OTB_BENCH_HISTO") != null) {
+                    jcmd(agent.pid(), "GC.class_histogram", "-all").lines().limit(25).forEach(System.out::println);
+                }
                 connection.send(ProfilePush.of(new BandwidthProfile(1, "otb-svc-bench", "business.v1", 1_000_000,
                         1_000_000, "192.0.2.1"), 60));
                 connection.expect(Applied.class, Duration.ofSeconds(30));
