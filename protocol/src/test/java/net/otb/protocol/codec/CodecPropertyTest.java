@@ -35,8 +35,8 @@ class CodecPropertyTest {
     }
 
     @Property(tries = 400)
-    void mutatedValidFramesEndInMessagesOrInOneErrorAndAClose(@ForAll("mutatedStreams") Tuple.Tuple2<List<Message>, byte[]> stream,
-                                                              @ForAll("cuts") List<Integer> cuts) {
+    void mutatedValidFramesEndInMessagesOrInOneErrorAndAClose(
+            @ForAll("mutatedStreams") Tuple.Tuple2<List<Message>, byte[]> stream, @ForAll("cuts") List<Integer> cuts) {
         Outcome outcome = run(split(stream.get2(), cuts));
 
         outcome.assertContained();
@@ -85,12 +85,14 @@ class CodecPropertyTest {
         Arbitrary<Mutation> mutation = Arbitraries.oneOf(
                 Combinators.combine(Arbitraries.integers().between(0, 10_000), Arbitraries.bytes())
                         .as((at, value) -> bytes -> set(bytes, at, value)),
-                Arbitraries.integers().between(0, 10_000).map(at -> bytes -> Arrays.copyOf(bytes, at % (bytes.length + 1))),
+                Arbitraries.integers().between(0, 10_000)
+                        .map(at -> bytes -> Arrays.copyOf(bytes, at % (bytes.length + 1))),
                 Combinators.combine(Arbitraries.integers().between(0, 10_000),
                                 Arbitraries.bytes().array(byte[].class).ofMinSize(1).ofMaxSize(8))
                         .as((at, inserted) -> bytes -> insert(bytes, at, inserted)),
                 Arbitraries.integers().between(0, 10_000).map(at -> bytes -> remove(bytes, at)));
-        return Combinators.combine(messageLists(), mutation.list().ofMinSize(1).ofMaxSize(3)).as((messages, mutations) -> {
+        return Combinators.combine(messageLists(), mutation.list().ofMinSize(1).ofMaxSize(3))
+                .as((messages, mutations) -> {
             byte[] bytes = Frames.concat(messages.stream().map(Frames::encode).toArray(byte[][]::new));
             for (Mutation m : mutations) {
                 bytes = m.apply(bytes);
