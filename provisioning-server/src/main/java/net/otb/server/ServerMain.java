@@ -2,7 +2,6 @@ package net.otb.server;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import net.otb.protocol.tls.TlsProvider;
@@ -190,9 +189,5 @@ public final class ServerMain implements Callable<Integer> {
                     revocations != null ? revocations : dir.resolve("revoked.json"));
         }
         return new ServerConfig(dir, gateway, http, store, pki, catalog, TlsProvider.parse(tlsProvider));
-    }
-
-    static Path path(String value) {
-        return Paths.get(value);
     }
 }

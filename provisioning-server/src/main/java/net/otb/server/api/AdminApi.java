@@ -104,7 +104,7 @@ public final class AdminApi implements ApiModule {
     }
 
     private ServerContext context;
-    private SessionRegistry registry;
+    private final SessionRegistry registry;
 
     /** @param registry the gateway's sessions, to show which boxes are connected */
     public AdminApi(SessionRegistry registry) {

@@ -126,8 +126,7 @@ public final class HttpApiServer implements AutoCloseable {
                 HttpResponseStatus.valueOf(rendered.status()),
                 head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(rendered.body()));
         if (rendered.body().length > 0 || !rendered.contentType().isEmpty()) {
-            response.headers().set(HttpHeaderNames.CONTENT_TYPE, rendered.contentType().contains("json")
-                    && !rendered.contentType().contains("charset") ? rendered.contentType() : rendered.contentType());
+            response.headers().set(HttpHeaderNames.CONTENT_TYPE, rendered.contentType());
         }
         response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, rendered.body().length);
         for (Map.Entry<String, String> header : rendered.headers().entrySet()) {

@@ -15,6 +15,6 @@ public record PushTask(long id, String deviceId, String serviceName, TaskKind ki
                        Instant sentAt, Instant doneAt, String detail) {
 
     public boolean open() {
-        return state == TaskState.TODO || state == TaskState.DOING;
+        return state == TaskState.QUEUED || state == TaskState.DOING;
     }
 }

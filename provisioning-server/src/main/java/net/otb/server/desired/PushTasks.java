@@ -31,7 +31,7 @@ public final class PushTasks {
         Instant now = tx.now();
         tx.update("INSERT INTO push_tasks (device_id, service_name, kind, generation, state, attempts, rollbacks, "
                 + "created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, 0, ?, ?)",
-                deviceId, serviceName, kind, generation, TaskState.TODO, now, now);
+                deviceId, serviceName, kind, generation, TaskState.QUEUED, now, now);
         return find(tx, deviceId, serviceName, kind, generation).orElseThrow();
     }
 
@@ -42,7 +42,7 @@ public final class PushTasks {
         return tx.update("UPDATE push_tasks SET state = ?, outcome = 'superseded', detail = ?, updated_at = ?, done_at = ? "
                 + "WHERE device_id = ? AND service_name = ? AND kind = ? AND generation < ? AND state IN (?, ?)",
                 TaskState.DONE, detail, now, now, deviceId, serviceName, kind, belowGeneration,
-                TaskState.TODO, TaskState.DOING);
+                TaskState.QUEUED, TaskState.DOING);
     }
 
     public void markSent(Tx tx, long id) throws SQLException {
@@ -60,7 +60,7 @@ public final class PushTasks {
     /** Puts a rolled-back task back to {@code todo}, counting the rollback. */
     public void rolledBack(Tx tx, long id, String detail) throws SQLException {
         tx.update("UPDATE push_tasks SET state = ?, rollbacks = rollbacks + 1, detail = ?, updated_at = ? WHERE id = ?",
-                TaskState.TODO, detail, tx.now(), id);
+                TaskState.QUEUED, detail, tx.now(), id);
     }
 
     public List<PushTask> byService(Tx tx, String serviceName, int limit) throws SQLException {
@@ -76,7 +76,7 @@ public final class PushTasks {
     /** Boxes with a task to send now: {@code todo}, or {@code doing} and sent before {@code sentBefore}. */
     public List<String> devicesDue(Tx tx, Instant sentBefore, int limit) throws SQLException {
         return tx.query("SELECT DISTINCT device_id FROM push_tasks WHERE state = ? OR (state = ? AND sent_at < ?) "
-                + "ORDER BY device_id LIMIT ?", row -> row.getString(1), TaskState.TODO, TaskState.DOING, sentBefore, limit);
+                + "ORDER BY device_id LIMIT ?", row -> row.getString(1), TaskState.QUEUED, TaskState.DOING, sentBefore, limit);
     }
 
     public Map<String, Long> countByState(Tx tx) throws SQLException {

@@ -5,8 +5,8 @@ import net.otb.server.store.Tx;
 
 /** A push task's progress. */
 public enum TaskState implements Tx.Wire {
-    /** To be sent when the box is connected. */
-    TODO("todo"),
+    /** To be sent when the box is connected (wire name {@code todo}). */
+    QUEUED("todo"),
     /** Sent, waiting for the box's answer; re-sent if none comes. */
     DOING("doing"),
     /** Finished: applied, superseded by a newer generation, or the decommission was delivered. */
