@@ -282,7 +282,11 @@ public final class Agent {
         reconnectTimer = loop.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
     }
 
+    /** A {@code renew} when the certificate is inside its window and this session has not asked yet. */
     private Optional<Renew> renewalRequest() {
+        if (renewalKey != null) {
+            return Optional.empty();
+        }
         X509Certificate leaf = credentials.current().leaf();
         long expiresIn = leaf.getNotAfter().getTime() - clock.millis();
         if (expiresIn > settings.renewalWindow().toMillis()) {
@@ -338,6 +342,8 @@ public final class Agent {
 
         @Override
         public void welcomed(Welcome welcome) {
+            // a renewal asked on an earlier session died with it: ask again on this one
+            renewalKey = null;
             welcomedAtMillis = clock.millis();
             sessionId = welcome.sessionId();
             phase = AgentStatus.Phase.CONNECTED;

@@ -36,6 +36,57 @@ class RenewalTest {
     Path dir;
 
     @Test
+    void aSessionThatEntersTheRenewalWindowAsksAtTheNextHeartbeat() throws Exception {
+        TestPki pki = new TestPki();
+        RecordingListener events = new RecordingListener();
+        // the clock jumps past the window's start while the session is up
+        java.util.concurrent.atomic.AtomicLong offset = new java.util.concurrent.atomic.AtomicLong();
+        java.time.Clock clock = new java.time.Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public java.time.Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return Instant.now().plusMillis(offset.get());
+            }
+        };
+        try (TestServer server = TestServer.start(pki)) {
+            server.heartbeatSeconds(1);
+            Agent agent = Agent.builder()
+                    .servers(List.of(server.address()))
+                    .credentials(pki.device(DEVICE))
+                    .trust(pki.anchors(), TlsProvider.JDK)
+                    .backend(new MemoryBackend())
+                    .stateStore(net.otb.agent.state.StateStore.inMemory())
+                    .listener(events)
+                    .clock(clock)
+                    .settings(AgentSettings.defaults().withRenewalWindow(Duration.ofDays(7)))
+                    .build();
+            agent.start().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            try {
+                TestServer.Connection connection = server.nextConnection(WAIT);
+                connection.awaitHello(WAIT);
+                events.await("connected:", WAIT);
+                assertThat(connection.poll(Duration.ofMillis(1_500)) instanceof Renew).isFalse();
+                offset.set(Duration.ofDays(25).toMillis());
+                Renew renew = connection.expect(Renew.class, WAIT);
+                assertThat(Pem.readCsr(renew.csr()).getSubject().toString()).contains(DEVICE);
+                // asked once per session, not at every beat
+                assertThat(connection.poll(Duration.ofMillis(2_500)) instanceof Renew).isFalse();
+            } finally {
+                agent.stop().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
     void renewalSwapsTheCertificateAndTheNextConnectionPresentsIt() throws Exception {
         TestPki pki = new TestPki();
         Credentials factory = pki.device(DEVICE);

@@ -172,6 +172,9 @@ public final class SessionHandler extends SimpleChannelInboundHandler<Object> {
             return;
         }
         ctx.writeAndFlush(new Ping(pingSeq++)).addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+        // a session can outlive the start of the renewal window: look again at each beat (a date comparison)
+        owner.renewal().ifPresent(renew ->
+                ctx.writeAndFlush(renew).addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE));
     }
 
     private void onError(ChannelHandlerContext ctx, ErrorMessage error) {

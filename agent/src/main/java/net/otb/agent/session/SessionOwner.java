@@ -34,7 +34,10 @@ public interface SessionOwner {
     /** The server received {@code report}. */
     void reported(Applied report);
 
-    /** A {@code renew} to send, if the certificate is inside its renewal window. */
+    /**
+     * A {@code renew} to send, if the certificate is inside its renewal window and this session has not asked yet;
+     * asked after {@code welcome} and at each heartbeat.
+     */
     Optional<Renew> renewal();
 
     /** The server answered {@code renew}. */

@@ -81,7 +81,7 @@ public final class AgentFootprint {
                 connection.expect(Applied.class, Duration.ofSeconds(30));
                 long applied = System.nanoTime();
                 connection.send(new Confirm(1));
-                // let start-up work (JIT, class loading) settle before measuring the idle agent
+                // a benchmark, not a test: it measures over wall-clock windows; first let start-up work settle
                 Thread.sleep(2_000);
                 long pid = agent.pid();
                 double cpuBefore = cpuSeconds(pid);
