@@ -48,7 +48,7 @@ public final class AgentMain implements Callable<Integer> {
             description = "with --self-test: jdk, openssl or auto (default ${DEFAULT-VALUE})")
     private String selfTestProvider;
 
-    @Option(names = "--check-config", description = "check the config, keys and backend name, then exit")
+    @Option(names = "--check-config", description = "check the config, keys, CA and backend options, then exit")
     private boolean checkOnly;
 
     @CommandLine.Spec
@@ -91,14 +91,6 @@ public final class AgentMain implements Callable<Integer> {
             err.flush();
             return EXIT_CONFIG;
         }
-        if (checkOnly) {
-            spec.commandLine().getOut().println("config " + config + " is valid: device "
-                    + Certificates.commonName(credentials.current().leaf()) + ", certificate valid until "
-                    + credentials.current().leaf().getNotAfter().toInstant() + ", servers " + settings.servers()
-                    + ", backend " + settings.backend() + ", TLS " + tls.providerName());
-            spec.commandLine().getOut().flush();
-            return EXIT_OK;
-        }
         DeviceBackend backend;
         try {
             backend = DeviceBackends.create(settings.backend(), settings.backendOptions());
@@ -107,8 +99,19 @@ public final class AgentMain implements Callable<Integer> {
             err.flush();
             return EXIT_CONFIG;
         } catch (BackendException e) {
-            LOG.error("backend {} cannot drive this box: {}", settings.backend(), e.getMessage());
+            err.println("otb-agent: backend " + settings.backend() + " cannot drive this box: " + e.getMessage());
+            err.flush();
             return EXIT_FAILED;
+        }
+        if (checkOnly) {
+            // making the backend checked its options against the box (it reads, it does not shape)
+            backend.close();
+            spec.commandLine().getOut().println("config " + config + " is valid: device "
+                    + Certificates.commonName(credentials.current().leaf()) + ", certificate valid until "
+                    + credentials.current().leaf().getNotAfter().toInstant() + ", servers " + settings.servers()
+                    + ", backend " + settings.backend() + ", TLS " + tls.providerName());
+            spec.commandLine().getOut().flush();
+            return EXIT_OK;
         }
         Agent agent = Agent.builder()
                 .servers(settings.servers())

@@ -83,6 +83,13 @@ class AgentMainTest {
     }
 
     @Test
+    void checkConfigAlsoChecksTheBackendOptions() throws Exception {
+        write(Files.readString(config) + "backend.model=v 3\n");
+        assertThat(run("--config", config.toString(), "--check-config")).isEqualTo(2);
+        assertThat(err.toString()).contains("backend.model:");
+    }
+
+    @Test
     void aBadBackendOptionIsNamedWhenTheBackendIsMade() throws Exception {
         write(Files.readString(config) + "backend.model=v 3\n");
         assertThat(run("--config", config.toString())).isEqualTo(2);
