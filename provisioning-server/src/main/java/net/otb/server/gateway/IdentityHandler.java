@@ -64,7 +64,10 @@ final class IdentityHandler extends ChannelInboundHandlerAdapter {
                 LOG.debug("{} {}: over the {} limit, retryAfter {} s", deviceId, ctx.channel().remoteAddress(),
                         admission.reason(), admission.retryAfterSeconds());
                 ctx.channel().config().setAutoRead(false);
-                ctx.writeAndFlush(new RetryAfter(admission.retryAfterSeconds()))
+                // whatever the box sends meanwhile (its hello) is dropped by the last-resort handler
+                ctx.pipeline().remove(HandlerNames.SESSION);
+                // from the tail, so that the message encoder frames it
+                ctx.channel().writeAndFlush(new RetryAfter(admission.retryAfterSeconds()))
                         .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
                 return;
             }

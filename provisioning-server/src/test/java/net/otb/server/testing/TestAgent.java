@@ -50,6 +50,7 @@ public final class TestAgent implements AutoCloseable {
     private volatile IntSupplier reconnectPort;
     private volatile boolean closed;
     private volatile CompletableFuture<Void> closedFuture = new CompletableFuture<>();
+    private volatile boolean answerPings = true;
 
     public TestAgent(EventLoopGroup group, Credentials credentials, List<java.security.cert.X509Certificate> anchors,
                      String deviceId, String model, boolean autoApply) {
@@ -73,6 +74,12 @@ public final class TestAgent implements AutoCloseable {
     public TestAgent connect(int port, String helloDeviceId) {
         io.netty.channel.ChannelFuture future = open(port, helloDeviceId);
         future.syncUninterruptibly();
+        return this;
+    }
+
+    /** Connects and completes TLS but sends no hello. */
+    public TestAgent connectWithoutHello(int port) {
+        open(port, null).syncUninterruptibly();
         return this;
     }
 
@@ -102,7 +109,9 @@ public final class TestAgent implements AutoCloseable {
                 done.complete(null);
                 scheduleReconnect();
             });
-            ch.writeAndFlush(new Hello(List.of(1), helloDeviceId, model, "fw-1", "test-agent", applied, List.of()));
+            if (helloDeviceId != null) {
+                ch.writeAndFlush(new Hello(List.of(1), helloDeviceId, model, "fw-1", "test-agent", applied, List.of()));
+            }
         });
         return future;
     }
@@ -116,6 +125,12 @@ public final class TestAgent implements AutoCloseable {
                 }
             }, 300, TimeUnit.MILLISECONDS);
         }
+    }
+
+    /** Stops answering pings (a box that hangs). */
+    public TestAgent silent() {
+        answerPings = false;
+        return this;
     }
 
     /** Reconnects (to the port the supplier gives at that time) whenever the connection ends. */
@@ -193,7 +208,7 @@ public final class TestAgent implements AutoCloseable {
             if (!(msg instanceof Message message)) {
                 return;
             }
-            if (message instanceof Ping ping) {
+            if (message instanceof Ping ping && answerPings) {
                 ctx.writeAndFlush(new Pong(ping.seq()));
             } else if (message instanceof ProfilePush push && autoApply) {
                 BandwidthProfile current = applied;
