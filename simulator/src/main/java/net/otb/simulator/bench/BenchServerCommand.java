@@ -31,7 +31,8 @@ import picocli.CommandLine.Option;
  *   <li>{@code seed N FIRST OFFER MODELS}: registers boxes FIRST.. and an active service each, 500 per transaction
  *       (the admin API would do the same one HTTP call at a time);</li>
  *   <li>{@code bulk N FIRST OFFER MODELS}: changes the desired offer of those services, 1,000 per transaction, as an
- *       operator's bulk change; the gateway pushes after each commit;</li>
+ *       operator's bulk change (the gateway pushes after each commit), and answers {@code OK bulk T1,T2,…}, each
+ *       batch's commit time in epoch milliseconds;</li>
  *   <li>{@code heap}: collects garbage and prints {@code HEAP usedBytes};</li>
  *   <li>{@code cpu}: prints {@code CPU processCpuNanos};</li>
  *   <li>{@code quit}.</li>
@@ -81,8 +82,8 @@ public final class BenchServerCommand implements Callable<Integer> {
                     switch (words[0]) {
                         case "seed" -> seed(server, Integer.parseInt(words[1]), Integer.parseInt(words[2]), words[3],
                                 models(words[4]));
-                        case "bulk" -> bulk(server, Integer.parseInt(words[1]), Integer.parseInt(words[2]), words[3],
-                                models(words[4]));
+                        case "bulk" -> out.println("OK bulk " + bulk(server, Integer.parseInt(words[1]),
+                                Integer.parseInt(words[2]), words[3], models(words[4])));
                         case "heap" -> out.println("HEAP " + heapAfterGc());
                         case "cpu" -> out.println("CPU " + processCpuNanos());
                         case "quit" -> {
@@ -92,7 +93,7 @@ public final class BenchServerCommand implements Callable<Integer> {
                         }
                         default -> out.println("ERROR unknown command " + words[0]);
                     }
-                    if (words[0].equals("seed") || words[0].equals("bulk")) {
+                    if (words[0].equals("seed")) {
                         out.println("OK " + words[0]);
                     }
                 } catch (RuntimeException e) {
@@ -127,8 +128,10 @@ public final class BenchServerCommand implements Callable<Integer> {
         }
     }
 
-    private static void bulk(ProvisioningServer server, int count, int first, String offer, List<BoxModel> models) {
+    /** Commits the change 1,000 services at a time; returns each batch's commit time (epoch ms), comma-separated. */
+    private static String bulk(ProvisioningServer server, int count, int first, String offer, List<BoxModel> models) {
         var context = server.context();
+        StringBuilder commits = new StringBuilder();
         for (int start = 0; start < count; start += 1_000) {
             int from = start;
             int to = Math.min(count, start + 1_000);
@@ -140,7 +143,9 @@ public final class BenchServerCommand implements Callable<Integer> {
                 }
                 return null;
             });
+            commits.append(commits.length() == 0 ? "" : ",").append(System.currentTimeMillis());
         }
+        return commits.toString();
     }
 
     /** Heap in use after a full collection (twice: the first may leave finalizable garbage). */
