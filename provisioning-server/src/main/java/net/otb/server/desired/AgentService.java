@@ -139,18 +139,19 @@ public final class AgentService {
             }
             boolean first = device.firstSeenAt() == null;
             devices.recordHello(tx, device.id(), hello.model(), hello.firmware(), hello.agentVersion(),
-                    certificateSerial, first);
+                    certificateSerial);
             if (!device.model().equals(hello.model())) {
                 audit.append(tx, "device:" + device.id(), "device.modelReported", null, device.id(), null,
                         "registered as " + device.model() + ", reports " + hello.model());
             }
+            // the box is the authority on what it runs now (a reset, a rollback while we were away)
             BandwidthProfile applied = hello.applied();
-            if (applied != null && (applied.serviceName().equals(device.appliedService())
-                    ? applied.generation() != device.appliedGeneration() : true)) {
-                devices.recordApplied(tx, device.id(), applied.serviceName(), applied.generation(), applied.offer());
-            } else if (applied == null && device.appliedService() != null) {
-                // the box runs nothing now (reset, or rolled back to nothing): believe it
-                devices.recordApplied(tx, device.id(), null, 0, null);
+            String appliedService = applied == null ? null : applied.serviceName();
+            long appliedGeneration = applied == null ? 0 : applied.generation();
+            if (!java.util.Objects.equals(appliedService, device.appliedService())
+                    || appliedGeneration != device.appliedGeneration()) {
+                devices.recordApplied(tx, device.id(), appliedService, appliedGeneration,
+                        applied == null ? null : applied.offer());
             }
             if (first) {
                 audit.append(tx, "device:" + device.id(), "device.firstConnection", null, device.id(), null,

@@ -43,8 +43,8 @@ public final class Devices {
     }
 
     /** Records an accepted hello: what the box runs, when it was seen, which certificate it used. */
-    public void recordHello(Tx tx, String id, String model, String firmware, String agentVersion, String certSerial,
-                            boolean first) throws SQLException {
+    public void recordHello(Tx tx, String id, String model, String firmware, String agentVersion, String certSerial)
+            throws SQLException {
         Instant now = tx.now();
         tx.update("UPDATE devices SET model = ?, firmware = ?, agent_version = ?, cert_serial = ?, last_seen_at = ?, "
                         + "first_seen_at = COALESCE(first_seen_at, ?), state = CASE WHEN state = ? THEN ? ELSE state END "
