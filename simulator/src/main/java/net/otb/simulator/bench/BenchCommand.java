@@ -163,7 +163,7 @@ public final class BenchCommand implements Callable<Integer> {
             ticker.cancel(false);
             double serverCpuSeconds = (cpuAfter - cpuBefore) / 1e9;
             double perCpuSecond = devices / serverCpuSeconds;
-            say("%d sessions established in %.1f s (%.0f/s wall); server CPU %.1f s → %.0f full handshakes per server CPU-second%s",
+            say("%d sessions established in %.1f s (%.0f/s wall); server CPU %.1f s → %.0f session set-ups (full handshake, hello, first push) per server CPU-second%s",
                     devices, rampSeconds, devices / rampSeconds, serverCpuSeconds, perCpuSecond,
                     speed == null ? "" : String.format(" = %.0f%% of the openssl bound", 100 * perCpuSecond
                             / speed.handshakesPerCoreSecond()));
@@ -171,7 +171,7 @@ public final class BenchCommand implements Callable<Integer> {
             sessions.put("established", f.connected());
             sessions.put("seconds", round(rampSeconds));
             sessions.put("serverCpuSeconds", round(serverCpuSeconds));
-            sessions.put("fullHandshakesPerServerCpuSecond", Math.round(perCpuSecond));
+            sessions.put("sessionSetupsPerServerCpuSecond", Math.round(perCpuSecond));
             if (speed != null) {
                 sessions.put("ratioToOpensslBound", round(perCpuSecond / speed.handshakesPerCoreSecond()));
             }
@@ -245,7 +245,8 @@ public final class BenchCommand implements Callable<Integer> {
             budgets.put("bulkP99Under2s", bulk.p99Ms() <= 2_000);
             budgets.put("stormUnder30s", allReconciled && stormSeconds <= 30);
             budgets.put("heapPerSessionUnder16KB", serverPerSession <= 16 * 1024);
-            budgets.put("handshakesPerCpuSecondOver5000", perCpuSecond >= 5_000);
+            // the budget is for bare handshakes; a session set-up costs more, so meeting it here implies meeting it
+            budgets.put("sessionSetupsPerCpuSecondOver5000", perCpuSecond >= 5_000);
             result.put("budgetsMet", budgets);
             Path file = out.resolve("bench-" + stamp + ".json");
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), result);
