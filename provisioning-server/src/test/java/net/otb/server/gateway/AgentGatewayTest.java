@@ -231,6 +231,36 @@ class AgentGatewayTest {
     }
 
     @Test
+    void anUnansweredPushIsSentAgainAfterTheAckTimeout() throws Exception {
+        String[] box = boxWithService();
+        try (TestAgent agent = harness.agent(box[0], false).connect(harness.agentPort())) {
+            assertThat(agent.await(ProfilePush.class, WAIT).generation()).isEqualTo(1);
+            // no answer: the sweep (1 s) sends it again once the ack timeout (2 s) has passed
+            assertThat(agent.await(ProfilePush.class, WAIT).generation()).isEqualTo(1);
+            agent.send(new Applied(1, Applied.Status.APPLIED, null));
+            agent.awaitConfirm(1, WAIT);
+            JsonNode task = harness.http.get("/1.0/overTheBox/" + box[1] + "/tasks").json().get(0);
+            assertThat(task.path("attempts").asInt()).isGreaterThanOrEqualTo(2);
+            assertThat(task.path("state").asText()).isEqualTo("done");
+        }
+    }
+
+    @Test
+    void aRejectedProfileLeavesTheTaskInErrorWithTheBoxesReason() throws Exception {
+        String[] box = boxWithService();
+        try (TestAgent agent = harness.agent(box[0], false).connect(harness.agentPort())) {
+            agent.await(ProfilePush.class, WAIT);
+            agent.send(new Applied(1, Applied.Status.REJECTED, "tc: qdisc refused"));
+            await().atMost(WAIT).until(() -> "error".equals(harness.http.get("/1.0/overTheBox/" + box[1] + "/tasks")
+                    .json().get(0).path("state").asText()));
+            JsonNode task = harness.http.get("/1.0/overTheBox/" + box[1] + "/tasks").json().get(0);
+            assertThat(task.path("outcome").asText()).isEqualTo("rejected");
+            assertThat(task.path("detail").asText()).isEqualTo("tc: qdisc refused");
+            assertThat(harness.http.get("/1.0/admin/audit?serviceName=" + box[1]).body()).contains("profile.rejected");
+        }
+    }
+
+    @Test
     void aReplacedBoxIsDecommissionedAndTheNewBoxGetsTheSameServiceIp() throws Exception {
         String[] box = boxWithService();
         String newSerial = "OTB3-NEW-" + ids.incrementAndGet();
