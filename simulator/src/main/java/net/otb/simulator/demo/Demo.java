@@ -94,7 +94,7 @@ public final class Demo {
     private void startServer() throws DemoFailure {
         say.title("Provisioning server");
         try {
-            server = EmbeddedServer.start(workDir.resolve("server"), tls, clock, new int[] {10, 10, 2, 1});
+            server = EmbeddedServer.start(workDir.resolve("server"), tls, clock, new EmbeddedServer.Timings(10, 10, 2, 1));
         } catch (ServerStartException | PkiException e) {
             throw new DemoFailure("cannot start the provisioning server: " + e.getMessage(), e);
         }

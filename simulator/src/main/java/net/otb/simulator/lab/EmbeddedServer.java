@@ -22,6 +22,23 @@ import net.otb.simulator.fleet.CredentialIssuer;
  */
 public final class EmbeddedServer implements ServerHandle {
 
+    /**
+     * The gateway's periods, in seconds: short ones make a lab's failures visible quickly.
+     *
+     * @param heartbeat announced in {@code welcome}
+     * @param confirm how long a box waits for {@code confirm} before it rolls back
+     * @param ackTimeout an unanswered push is sent again after this
+     * @param sweep how often due pushes are re-sent
+     */
+    public record Timings(int heartbeat, int confirm, int ackTimeout, int sweep) {
+        public Timings {
+            if (heartbeat < 1 || confirm < 1 || ackTimeout < 1 || sweep < 1) {
+                throw new IllegalArgumentException("every period is at least 1 s, got " + heartbeat + "/" + confirm
+                        + "/" + ackTimeout + "/" + sweep);
+            }
+        }
+    }
+
     private final Clock clock;
     private ServerConfig config;
     private ProvisioningServer server;
@@ -38,15 +55,15 @@ public final class EmbeddedServer implements ServerHandle {
     /**
      * Starts a server on {@code dataDir}.
      *
-     * @param timings heartbeat, confirm, ack-timeout and sweep periods in seconds
+     * @param timings the gateway's periods, or null for the server's defaults
      * @throws ServerStartException when it cannot start
      */
-    public static EmbeddedServer start(Path dataDir, TlsProvider tls, Clock clock, int[] timings)
+    public static EmbeddedServer start(Path dataDir, TlsProvider tls, Clock clock, Timings timings)
             throws ServerStartException, PkiException {
         ServerConfig base = ServerConfig.ephemeral(dataDir).withTls(tls);
         var gateway = base.gateway().withLimits(1_000_000, 1_000_000, 1_000_000);
         if (timings != null) {
-            gateway = gateway.withTimings(timings[0], timings[1], timings[2], timings[3]);
+            gateway = gateway.withTimings(timings.heartbeat(), timings.confirm(), timings.ackTimeout(), timings.sweep());
         }
         EmbeddedServer handle = new EmbeddedServer(base.withGateway(gateway), clock);
         handle.start();
