@@ -54,7 +54,8 @@ final class ConnectionLimiter {
         });
         synchronized (bucket) {
             long millis = clock.millis();
-            bucket.tokens = Math.min(burst, bucket.tokens + (millis - bucket.lastMillis) * rate / 1000.0);
+            // a wall clock that steps back (NTP, an operator) must not push a bucket below empty
+            bucket.tokens = Math.min(burst, bucket.tokens + Math.max(0, millis - bucket.lastMillis) * rate / 1000.0);
             bucket.lastMillis = millis;
             if (bucket.tokens >= 1) {
                 bucket.tokens -= 1;
@@ -77,7 +78,7 @@ final class ConnectionLimiter {
         long millis = clock.millis();
         buckets.entrySet().removeIf(e -> {
             synchronized (e.getValue()) {
-                return e.getValue().tokens + (millis - e.getValue().lastMillis) * rate / 1000.0 >= burst;
+                return e.getValue().tokens + Math.max(0, millis - e.getValue().lastMillis) * rate / 1000.0 >= burst;
             }
         });
     }
