@@ -1,0 +1,269 @@
+package net.otb.server.store.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import net.otb.protocol.Confirm;
+import net.otb.protocol.Welcome;
+import net.otb.server.testing.Http;
+import net.otb.server.testing.TestAgent;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The offer change on PostgreSQL, through the server's real HTTP API and a box over real mTLS: the switch without
+ * a new box, fifty racing orders and payments, an {@code Idempotency-Key} replay, and a second server instance on
+ * the same schema that finds everything and keeps serving.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PostgresOfferChangeTest {
+
+    private static final Duration DEADLINE = Duration.ofSeconds(20);
+    private static final int RACERS = 50;
+    private static final String CONTRACTS = "[\"otb-general-conditions\",\"otb-business-special-conditions\"]";
+    private static final String TO_BUSINESS = "{\"offer\":\"business.v1\",\"acceptedContracts\":" + CONTRACTS + "}";
+
+    private PostgresSchema schema;
+    private PostgresServer server;
+    private TestAgent box;
+    private long paidOrder;
+
+    @BeforeAll
+    void start(@TempDir Path dir) throws Exception {
+        schema = PostgresSchema.create(System.getenv(), new SecureRandom());
+        // the days the refunds are computed on: 15 April 2026 from 08:00 UTC, running at real speed
+        Clock clock = Clock.offset(Clock.systemUTC(), Duration.between(Instant.now(), Instant.parse("2026-04-15T08:00:00Z")));
+        server = new PostgresServer(dir, schema, clock).start();
+    }
+
+    @AfterAll
+    void stop() throws SQLException {
+        if (box != null) {
+            box.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+        if (schema != null) {
+            schema.close();
+        }
+    }
+
+    private Http http() {
+        return server.http();
+    }
+
+    private Http.Answer post(String path, String json) throws Exception {
+        return http().post(path, json);
+    }
+
+    private JsonNode get(String path) throws Exception {
+        Http.Answer answer = http().get(path);
+        assertThat(answer.status()).as("GET %s: %s", path, answer.body()).isEqualTo(200);
+        return answer.json();
+    }
+
+    private void createService(String name, String ip, String deviceId) throws Exception {
+        Http.Answer created = post("/1.0/admin/services", "{\"serviceName\":\"" + name + "\",\"account\":\"acct-pg\","
+                + "\"offer\":\"starter.v1\",\"serviceIp\":\"" + ip + "\"" + (deviceId == null ? "" : ",\"deviceId\":\""
+                + deviceId + "\"") + "}");
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+    }
+
+    private long order(String service) throws Exception {
+        Http.Answer created = post("/1.0/overTheBox/" + service + "/migration/changeOffers", TO_BUSINESS);
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        return created.json().path("orderId").asLong();
+    }
+
+    private long count(String service, String action) throws Exception {
+        long n = 0;
+        for (JsonNode event : get("/1.0/overTheBox/" + service + "/audit?limit=1000")) {
+            if (event.path("action").asText().equals(action)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Runs {@code call} from {@link #RACERS} threads released together; returns every answer. */
+    private static List<Http.Answer> race(Callable<Http.Answer> call) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(RACERS);
+        try {
+            CountDownLatch gate = new CountDownLatch(1);
+            List<Future<Http.Answer>> futures = new ArrayList<>();
+            for (int i = 0; i < RACERS; i++) {
+                futures.add(pool.submit(() -> {
+                    gate.await();
+                    return call.call();
+                }));
+            }
+            gate.countDown();
+            List<Http.Answer> answers = new ArrayList<>();
+            for (Future<Http.Answer> future : futures) {
+                answers.add(future.get(60, TimeUnit.SECONDS));
+            }
+            return answers;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** A service view without what a session changes: whether the box is connected, when it was last seen. */
+    private static JsonNode durable(JsonNode service) {
+        ObjectNode copy = service.deepCopy();
+        ((ObjectNode) copy.path("device")).remove(List.of("connected", "lastSeenAt"));
+        return copy;
+    }
+
+    @Test
+    @Order(1)
+    void starterToBusinessWithoutANewBoxSwitchesTheBoxKeepsTheIpAndRefundsOnce() throws Exception {
+        assertThat(post("/1.0/admin/devices", "{\"serial\":\"OTB3-PG0001\",\"model\":\"v3\"}").status()).isEqualTo(201);
+        box = server.box("OTB3-PG0001", "v3").connect(server.agentPort());
+        box.await(Welcome.class, DEADLINE);
+        createService("otb-pg", "2001:db8::5", "OTB3-PG0001");
+        box.awaitConfirm(1, DEADLINE);
+        assertThat(box.applied().offer()).isEqualTo("starter.v1");
+
+        JsonNode quote = get("/1.0/order/overTheBox/otb-pg/migrate?offer=business.v1");
+        assertThat(quote.at("/firstPayment/cents").asLong()).isEqualTo(3999);
+        paidOrder = order("otb-pg");
+        assertThat(get("/1.0/me/order/" + paidOrder).path("status").asText()).isEqualTo("unpaid");
+
+        Http.Answer paid = post("/1.0/me/order/" + paidOrder + "/pay", "{\"paymentId\":\"pay-pg-1\",\"amountCents\":3999}");
+        assertThat(paid.status()).as(paid.body()).isEqualTo(200);
+        assertThat(paid.json().at("/migration/state").asText()).isEqualTo("done");
+
+        box.awaitConfirm(2, DEADLINE);
+        assertThat(box.applied().offer()).isEqualTo("business.v1");
+        assertThat(box.applied().downKbps()).isEqualTo(1_000_000);
+        assertThat(box.applied().serviceIp()).isEqualTo("2001:db8::5");
+        await().atMost(DEADLINE).until(() -> get("/1.0/overTheBox/otb-pg/migration").path("profileApplied").asBoolean());
+        JsonNode migration = get("/1.0/overTheBox/otb-pg/migration");
+        assertThat(migration.path("effectiveDate").asText()).isEqualTo("2026-04-15");
+        // 1999 × (30 − 15 + 1) / 30 = 1066.13… → 1066
+        assertThat(migration.at("/refund/amount/cents").asLong()).isEqualTo(1066);
+        assertThat(post("/1.0/me/order/" + paidOrder + "/pay", "{\"paymentId\":\"pay-pg-1\"}").status()).isEqualTo(200);
+        assertThat(get("/1.0/me/refund?orderId=" + paidOrder)).hasSize(1);
+        assertThat(count("otb-pg", "desired.changed")).isEqualTo(1);
+    }
+
+    @Test
+    @Order(2)
+    void fiftyConcurrentChangeOffersMakeExactlyOneOrder() throws Exception {
+        createService("otb-pg-race", "198.51.100.90", null);
+
+        List<Http.Answer> answers = race(() -> post("/1.0/overTheBox/otb-pg-race/migration/changeOffers", TO_BUSINESS));
+
+        List<Http.Answer> created = answers.stream().filter(a -> a.status() == 201).toList();
+        assertThat(created).hasSize(1);
+        assertThat(answers).filteredOn(a -> a.status() != 201).allSatisfy(a -> {
+            assertThat(a.status()).as(a.body()).isEqualTo(409);
+            assertThat(a.json().path("type").asText()).endsWith("/open-migration");
+        });
+        assertThat(count("otb-pg-race", "migration.ordered")).isEqualTo(1);
+        assertThat(get("/1.0/overTheBox/otb-pg-race/migration").path("orderId").asLong())
+                .isEqualTo(created.get(0).json().path("orderId").asLong());
+    }
+
+    @Test
+    @Order(3)
+    void fiftyConcurrentDifferentPaymentsAcceptExactlyOne() throws Exception {
+        createService("otb-pg-pay", "198.51.100.91", null);
+        long orderId = order("otb-pg-pay");
+        SecureRandom ids = new SecureRandom();
+
+        List<Http.Answer> answers = race(() -> post("/1.0/me/order/" + orderId + "/pay",
+                "{\"paymentId\":\"pay-" + Long.toHexString(ids.nextLong()) + "\"}"));
+
+        List<Http.Answer> accepted = answers.stream().filter(a -> a.status() == 200).toList();
+        assertThat(accepted).hasSize(1);
+        assertThat(answers).filteredOn(a -> a.status() != 200).allSatisfy(a -> {
+            assertThat(a.status()).as(a.body()).isEqualTo(409);
+            assertThat(a.json().path("type").asText()).endsWith("/already-paid");
+        });
+        assertThat(get("/1.0/me/order/" + orderId).path("paymentId").asText())
+                .isEqualTo(accepted.get(0).json().path("paymentId").asText());
+        assertThat(count("otb-pg-pay", "migration.paid")).isEqualTo(1);
+        assertThat(count("otb-pg-pay", "refund.established")).isEqualTo(1);
+        assertThat(get("/1.0/overTheBox/otb-pg-pay").path("desiredGeneration").asLong()).isEqualTo(2);
+    }
+
+    @Test
+    @Order(4)
+    void anIdempotencyKeyReplaysTheFirstOrderAndRefusesAnotherBody() throws Exception {
+        createService("otb-pg-idem", "198.51.100.92", null);
+
+        Http.Answer first = http().post("/1.0/overTheBox/otb-pg-idem/migration/changeOffers", TO_BUSINESS, "pg-idem-1");
+        Http.Answer retry = http().post("/1.0/overTheBox/otb-pg-idem/migration/changeOffers", TO_BUSINESS, "pg-idem-1");
+        Http.Answer other = http().post("/1.0/overTheBox/otb-pg-idem/migration/changeOffers",
+                "{\"offer\":\"starter.v1\",\"acceptedContracts\":" + CONTRACTS + "}", "pg-idem-1");
+
+        assertThat(first.status()).as(first.body()).isEqualTo(201);
+        assertThat(first.replayed()).isFalse();
+        assertThat(retry.status()).isEqualTo(201);
+        assertThat(retry.replayed()).isTrue();
+        assertThat(retry.body()).isEqualTo(first.body());
+        assertThat(other.status()).as(other.body()).isEqualTo(422);
+        assertThat(count("otb-pg-idem", "migration.ordered")).isEqualTo(1);
+    }
+
+    @Test
+    @Order(5)
+    void aNewInstanceOnTheSameDatabaseKeepsEverythingAndServesOn() throws Exception {
+        JsonNode serviceBefore = get("/1.0/overTheBox/otb-pg");
+        JsonNode migrationBefore = get("/1.0/overTheBox/otb-pg/migration");
+        JsonNode auditBefore = get("/1.0/overTheBox/otb-pg/audit?limit=1000");
+        JsonNode orderBefore = get("/1.0/me/order/" + paidOrder);
+        Http.Answer orderedBefore = http().post("/1.0/overTheBox/otb-pg-idem/migration/changeOffers", TO_BUSINESS,
+                "pg-idem-1");
+
+        server.restart();
+
+        assertThat(durable(get("/1.0/overTheBox/otb-pg"))).isEqualTo(durable(serviceBefore));
+        assertThat(get("/1.0/overTheBox/otb-pg/migration")).isEqualTo(migrationBefore);
+        assertThat(get("/1.0/overTheBox/otb-pg/audit?limit=1000")).containsAll(auditBefore);
+        assertThat(get("/1.0/me/order/" + paidOrder)).isEqualTo(orderBefore);
+        assertThat(get("/1.0/me/refund?orderId=" + paidOrder)).hasSize(1);
+        Http.Answer replayed = http().post("/1.0/overTheBox/otb-pg-idem/migration/changeOffers", TO_BUSINESS, "pg-idem-1");
+        assertThat(replayed.replayed()).isTrue();
+        assertThat(replayed.body()).isEqualTo(orderedBefore.body());
+
+        // the box found the new instance by itself, said hello with generation 2 and needs nothing more
+        box.await(Welcome.class, DEADLINE);
+        await().atMost(DEADLINE).until(() -> server.server().gateway().registry().isConnected("OTB3-PG0001"));
+        assertThat(box.applied().generation()).isEqualTo(2);
+
+        // and the new instance changes the offer again and pushes it over mTLS
+        Http.Answer changed = post("/1.0/admin/services/otb-pg/desiredOffer", "{\"offer\":\"starter.v1\"}");
+        assertThat(changed.status()).as(changed.body()).isEqualTo(200);
+        Confirm confirm = box.awaitConfirm(3, DEADLINE);
+        assertThat(confirm.generation()).isEqualTo(3);
+        assertThat(box.applied().offer()).isEqualTo("starter.v1");
+        assertThat(box.applied().serviceIp()).isEqualTo("2001:db8::5");
+    }
+}
