@@ -20,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import net.otb.protocol.Confirm;
+import net.otb.protocol.Decommission;
 import net.otb.protocol.Welcome;
 import net.otb.server.testing.Http;
 import net.otb.server.testing.TestAgent;
@@ -30,14 +31,16 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The offer change on PostgreSQL, through the server's real HTTP API and a box over real mTLS: the switch without
- * a new box, fifty racing orders and payments, an {@code Idempotency-Key} replay, and a second server instance on
- * the same schema that finds everything and keeps serving.
+ * a new box, fifty racing orders and payments, an {@code Idempotency-Key} replay, a second server instance on the
+ * same schema that finds everything and keeps serving, and a shipped box taking the service over there.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ExtendWith(PostgresAvailable.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PostgresOfferChangeTest {
 
@@ -49,6 +52,7 @@ class PostgresOfferChangeTest {
     private PostgresSchema schema;
     private PostgresServer server;
     private TestAgent box;
+    private TestAgent shippedBox;
     private long paidOrder;
 
     @BeforeAll
@@ -61,8 +65,10 @@ class PostgresOfferChangeTest {
 
     @AfterAll
     void stop() throws SQLException {
-        if (box != null) {
-            box.close();
+        for (TestAgent agent : new TestAgent[] {box, shippedBox}) {
+            if (agent != null) {
+                agent.close();
+            }
         }
         if (server != null) {
             server.close();
@@ -233,6 +239,21 @@ class PostgresOfferChangeTest {
     }
 
     @Test
+    @Order(4)
+    void fiftyConcurrentRequestsWithOneIdempotencyKeyGetTheOneFirstAnswer() throws Exception {
+        createService("otb-pg-idem-race", "198.51.100.93", null);
+
+        // on PostgreSQL the losers' INSERT of the key waits for the winner's commit, then hits the unique key
+        List<Http.Answer> answers = race(() -> http().post("/1.0/overTheBox/otb-pg-idem-race/migration/changeOffers",
+                TO_BUSINESS, "pg-idem-race"));
+
+        assertThat(answers).allSatisfy(a -> assertThat(a.status()).as(a.body()).isEqualTo(201));
+        assertThat(answers).extracting(Http.Answer::body).containsOnly(answers.get(0).body());
+        assertThat(answers).filteredOn(a -> !a.replayed()).hasSize(1);
+        assertThat(count("otb-pg-idem-race", "migration.ordered")).isEqualTo(1);
+    }
+
+    @Test
     @Order(5)
     void aNewInstanceOnTheSameDatabaseKeepsEverythingAndServesOn() throws Exception {
         JsonNode serviceBefore = get("/1.0/overTheBox/otb-pg");
@@ -265,5 +286,38 @@ class PostgresOfferChangeTest {
         assertThat(confirm.generation()).isEqualTo(3);
         assertThat(box.applied().offer()).isEqualTo("starter.v1");
         assertThat(box.applied().serviceIp()).isEqualTo("2001:db8::5");
+    }
+
+    @Test
+    @Order(6)
+    void aShippedBoxThatReachesTheNewInstanceTakesTheServiceAndItsIpOver() throws Exception {
+        Http.Answer contact = post("/1.0/me/contact", "{\"name\":\"Ada Lovelace\",\"street\":\"1 rue de la Paix\","
+                + "\"postcode\":\"75002\",\"city\":\"Paris\",\"country\":\"FR\",\"phone\":\"+33123456789\","
+                + "\"default\":true}");
+        assertThat(contact.status()).as(contact.body()).isEqualTo(201);
+        Http.Answer ordered = post("/1.0/overTheBox/otb-pg/migration/changeOffers", "{\"offer\":\"business.v1\","
+                + "\"hardwareName\":\"otbv3\",\"shippingContactID\":" + contact.json().path("id").asLong() + ","
+                + "\"shippingMethod\":\"mondialRelay\",\"shippingRelayID\":\"FR-075001\",\"acceptedContracts\":"
+                + CONTRACTS + "}");
+        assertThat(ordered.status()).as(ordered.body()).isEqualTo(201);
+        long orderId = ordered.json().path("orderId").asLong();
+        assertThat(post("/1.0/me/order/" + orderId + "/pay", "{\"paymentId\":\"pay-pg-box\"}").status()).isEqualTo(200);
+        assertThat(post("/1.0/admin/devices", "{\"serial\":\"OTB3-PG0002\",\"model\":\"v3\"}").status()).isEqualTo(201);
+        Http.Answer shipped = post("/1.0/me/order/" + orderId + "/shipment", "{\"deviceId\":\"OTB3-PG0002\"}");
+        assertThat(shipped.status()).as(shipped.body()).isEqualTo(200);
+        assertThat(get("/1.0/overTheBox/otb-pg").path("offer").asText()).as("nothing moves before the box arrives")
+                .isEqualTo("starter.v1");
+
+        shippedBox = server.box("OTB3-PG0002", "v3").connect(server.agentPort());
+
+        shippedBox.awaitConfirm(4, DEADLINE);
+        assertThat(shippedBox.applied().offer()).isEqualTo("business.v1");
+        assertThat(shippedBox.applied().serviceIp()).isEqualTo("2001:db8::5");
+        box.await(Decommission.class, DEADLINE);
+        await().atMost(DEADLINE).until(() -> get("/1.0/overTheBox/otb-pg/migration").path("profileApplied").asBoolean());
+        JsonNode done = get("/1.0/overTheBox/otb-pg/migration");
+        assertThat(done.path("state").asText()).isEqualTo("done");
+        assertThat(done.path("boundDeviceId").asText()).isEqualTo("OTB3-PG0002");
+        assertThat(get("/1.0/overTheBox/otb-pg").at("/device/deviceId").asText()).isEqualTo("OTB3-PG0002");
     }
 }

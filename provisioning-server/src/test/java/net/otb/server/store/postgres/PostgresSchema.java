@@ -22,6 +22,8 @@ final class PostgresSchema implements AutoCloseable {
     static final String URL_VARIABLE = "OTB_TEST_POSTGRES_URL";
     static final String USER_VARIABLE = "OTB_TEST_POSTGRES_USER";
     static final String PASSWORD_VARIABLE = "OTB_TEST_POSTGRES_PASSWORD";
+    static final String WHY_MISSING = URL_VARIABLE + " is not set (e.g. jdbc:postgresql://127.0.0.1:5432/otb_test, with "
+            + USER_VARIABLE + " and " + PASSWORD_VARIABLE + "); .ci/run starts PostgreSQL and sets them";
 
     private final String baseUrl;
     private final String user;
@@ -43,8 +45,7 @@ final class PostgresSchema implements AutoCloseable {
     static PostgresSchema create(Map<String, String> environment, RandomGenerator random) throws SQLException {
         String url = environment.get(URL_VARIABLE);
         if (url == null || url.isBlank()) {
-            String why = URL_VARIABLE + " is not set (e.g. jdbc:postgresql://127.0.0.1:5432/otb_test, with "
-                    + USER_VARIABLE + " and " + PASSWORD_VARIABLE + "); .ci/run starts PostgreSQL and sets them";
+            String why = WHY_MISSING;
             if ("true".equalsIgnoreCase(environment.get("CI"))) {
                 throw new AssertionError("CI=true but the PostgreSQL tests cannot run: " + why);
             }

@@ -25,9 +25,11 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The store itself on PostgreSQL: the Flyway migrations on an empty schema, and the SQL the code relies on. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ExtendWith(PostgresAvailable.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PostgresStoreTest {
 
