@@ -320,4 +320,30 @@ class PostgresOfferChangeTest {
         assertThat(done.path("boundDeviceId").asText()).isEqualTo("OTB3-PG0002");
         assertThat(get("/1.0/overTheBox/otb-pg").at("/device/deviceId").asText()).isEqualTo("OTB3-PG0002");
     }
+
+    @Test
+    @Order(7)
+    void theReadRoutesRevocationAndCancellationAnswerAsOnH2() throws Exception {
+        for (String path : List.of("/healthz", "/metrics", "/1.0/admin/fleet", "/1.0/admin/audit?serviceName=otb-pg",
+                "/1.0/admin/audit?deviceId=OTB3-PG0002&after=1&limit=5", "/1.0/admin/devices/OTB3-PG0002",
+                "/1.0/overTheBox/otb-pg/tasks", "/1.0/overTheBox/otb-pg/migration/offers", "/1.0/me/contact",
+                "/1.0/me/refund", "/1.0/openapi.json")) {
+            assertThat(http().get(path).status()).as(path).isEqualTo(200);
+        }
+        JsonNode fleet = get("/1.0/admin/fleet");
+        assertThat(fleet.path("services").asLong()).isEqualTo(5);
+        assertThat(fleet.path("outOfSync").asLong()).isZero();
+        assertThat(get("/1.0/me/refund")).hasSize(3);
+
+        long unpaid = get("/1.0/overTheBox/otb-pg-race/migration").path("orderId").asLong();
+        Http.Answer cancelled = post("/1.0/me/order/" + unpaid + "/cancel", null);
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(get("/1.0/me/order/" + unpaid).path("status").asText()).isEqualTo("cancelled");
+        order("otb-pg-race");
+
+        Http.Answer revoked = post("/1.0/admin/devices/OTB3-PG0002/revoke", "{\"reason\":\"stolen\"}");
+        assertThat(revoked.status()).as(revoked.body()).isEqualTo(200);
+        assertThat(get("/1.0/admin/devices/OTB3-PG0002").path("state").asText()).isEqualTo("revoked");
+        shippedBox.closeFuture().get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
+    }
 }
