@@ -116,6 +116,14 @@ public final class AgentService {
      * @param certificateSerial its serial (hex)
      */
     public HelloOutcome hello(String certificateCn, String certificateSerial, Hello hello) {
+        return database.inTransaction(tx -> hello(tx, certificateCn, certificateSerial, hello));
+    }
+
+    /**
+     * {@link #hello(String, String, Hello)} inside the caller's transaction (the gateway commits many boxes'
+     * hellos together); nothing may be answered before {@code tx} commits.
+     */
+    public HelloOutcome hello(Tx tx, String certificateCn, String certificateSerial, Hello hello) throws SQLException {
         if (!hello.deviceId().equals(certificateCn)) {
             return new Refused(ErrorCode.FORBIDDEN, "hello.deviceId " + hello.deviceId()
                     + " is not the certificate's CN " + certificateCn);
@@ -125,45 +133,43 @@ public final class AgentService {
             return new Refused(ErrorCode.UNSUPPORTED_VERSION, "no common protocol version: the server speaks "
                     + ProtocolVersion.SUPPORTED + ", the box " + hello.protocols());
         }
-        return database.inTransaction(tx -> {
-            Optional<Device> found = devices.lock(tx, hello.deviceId());
-            if (found.isEmpty()) {
-                return new Refused(ErrorCode.FORBIDDEN, "the box " + hello.deviceId() + " is not registered");
-            }
-            Device device = found.get();
-            if (device.state() == DeviceState.REVOKED) {
-                return new Refused(ErrorCode.FORBIDDEN, "the box " + hello.deviceId() + " is revoked");
-            }
-            if (device.state() == DeviceState.DECOMMISSIONED) {
-                return new Refused(ErrorCode.FORBIDDEN, "the box " + hello.deviceId() + " was decommissioned");
-            }
-            boolean first = device.firstSeenAt() == null;
-            devices.recordHello(tx, device.id(), hello.model(), hello.firmware(), hello.agentVersion(),
-                    certificateSerial);
-            if (!device.model().equals(hello.model())) {
-                audit.append(tx, "device:" + device.id(), "device.modelReported", null, device.id(), null,
-                        "registered as " + device.model() + ", reports " + hello.model());
-            }
-            // the box is the authority on what it runs now (a reset, a rollback while we were away)
-            BandwidthProfile applied = hello.applied();
-            String appliedService = applied == null ? null : applied.serviceName();
-            long appliedGeneration = applied == null ? 0 : applied.generation();
-            if (!java.util.Objects.equals(appliedService, device.appliedService())
-                    || appliedGeneration != device.appliedGeneration()) {
-                devices.recordApplied(tx, device.id(), appliedService, appliedGeneration,
-                        applied == null ? null : applied.offer());
-            }
-            if (first) {
-                audit.append(tx, "device:" + device.id(), "device.firstConnection", null, device.id(), null,
-                        "model=" + hello.model() + " firmware=" + hello.firmware());
-            }
-            HelloListener.AcceptedHello accepted = new HelloListener.AcceptedHello(device.id(), hello.model(), first,
-                    device);
-            for (HelloListener listener : helloListeners.get()) {
-                listener.onHelloAccepted(tx, accepted);
-            }
-            return new Accepted(device.id(), protocol.getAsInt(), first);
-        });
+        Optional<Device> found = devices.lock(tx, hello.deviceId());
+        if (found.isEmpty()) {
+            return new Refused(ErrorCode.FORBIDDEN, "the box " + hello.deviceId() + " is not registered");
+        }
+        Device device = found.get();
+        if (device.state() == DeviceState.REVOKED) {
+            return new Refused(ErrorCode.FORBIDDEN, "the box " + hello.deviceId() + " is revoked");
+        }
+        if (device.state() == DeviceState.DECOMMISSIONED) {
+            return new Refused(ErrorCode.FORBIDDEN, "the box " + hello.deviceId() + " was decommissioned");
+        }
+        boolean first = device.firstSeenAt() == null;
+        devices.recordHello(tx, device.id(), hello.model(), hello.firmware(), hello.agentVersion(),
+                certificateSerial);
+        if (!device.model().equals(hello.model())) {
+            audit.append(tx, "device:" + device.id(), "device.modelReported", null, device.id(), null,
+                    "registered as " + device.model() + ", reports " + hello.model());
+        }
+        // the box is the authority on what it runs now (a reset, a rollback while we were away)
+        BandwidthProfile applied = hello.applied();
+        String appliedService = applied == null ? null : applied.serviceName();
+        long appliedGeneration = applied == null ? 0 : applied.generation();
+        if (!java.util.Objects.equals(appliedService, device.appliedService())
+                || appliedGeneration != device.appliedGeneration()) {
+            devices.recordApplied(tx, device.id(), appliedService, appliedGeneration,
+                    applied == null ? null : applied.offer());
+        }
+        if (first) {
+            audit.append(tx, "device:" + device.id(), "device.firstConnection", null, device.id(), null,
+                    "model=" + hello.model() + " firmware=" + hello.firmware());
+        }
+        HelloListener.AcceptedHello accepted = new HelloListener.AcceptedHello(device.id(), hello.model(), first,
+                device);
+        for (HelloListener listener : helloListeners.get()) {
+            listener.onHelloAccepted(tx, accepted);
+        }
+        return new Accepted(device.id(), protocol.getAsInt(), first);
     }
 
     /**
@@ -171,27 +177,30 @@ public final class AgentService {
      * or nothing. Marks what it returns as sent.
      */
     public Reply reconcile(String deviceId, Trigger trigger) {
-        return database.inTransaction(tx -> {
-            Optional<Device> found = devices.find(tx, deviceId);
-            if (found.isEmpty()) {
-                return new Reply(List.of(ErrorMessage.of(ErrorCode.FORBIDDEN, "the box is no longer registered")), false, true);
+        return database.inTransaction(tx -> reconcile(tx, deviceId, trigger));
+    }
+
+    /** {@link #reconcile(String, Trigger)} inside the caller's transaction; send the reply only after it commits. */
+    public Reply reconcile(Tx tx, String deviceId, Trigger trigger) throws SQLException {
+        Optional<Device> found = devices.find(tx, deviceId);
+        if (found.isEmpty()) {
+            return new Reply(List.of(ErrorMessage.of(ErrorCode.FORBIDDEN, "the box is no longer registered")), false, true);
+        }
+        Device device = found.get();
+        switch (device.state()) {
+            case REVOKED -> {
+                return new Reply(List.of(ErrorMessage.of(ErrorCode.FORBIDDEN, "the box is revoked")), false, true);
             }
-            Device device = found.get();
-            switch (device.state()) {
-                case REVOKED -> {
-                    return new Reply(List.of(ErrorMessage.of(ErrorCode.FORBIDDEN, "the box is revoked")), false, true);
-                }
-                case DECOMMISSIONED -> {
-                    return new Reply(List.of(ErrorMessage.of(ErrorCode.FORBIDDEN, "the box was decommissioned")), false, true);
-                }
-                case DECOMMISSIONING -> {
-                    return decommission(tx, device);
-                }
-                default -> {
-                    return reconcileProfile(tx, device, trigger);
-                }
+            case DECOMMISSIONED -> {
+                return new Reply(List.of(ErrorMessage.of(ErrorCode.FORBIDDEN, "the box was decommissioned")), false, true);
             }
-        });
+            case DECOMMISSIONING -> {
+                return decommission(tx, device);
+            }
+            default -> {
+                return reconcileProfile(tx, device, trigger);
+            }
+        }
     }
 
     private Reply decommission(Tx tx, Device device) throws SQLException {
@@ -238,87 +247,98 @@ public final class AgentService {
 
     /** Records the box's answer to a push. A generation never pushed to this box is refused. */
     public Reply applied(String deviceId, Applied applied) {
-        metrics.ack(applied.status().wire());
-        return database.inTransaction(tx -> {
-            Optional<Service> bound = services.findByDevice(tx, deviceId);
-            Optional<Device> device = devices.lock(tx, deviceId);
-            if (bound.isEmpty() || device.isEmpty()) {
-                return Reply.of(ErrorMessage.of(ErrorCode.UNEXPECTED, "no service is bound to this box"));
-            }
-            Service service = bound.get();
-            Optional<PushTask> found = tasks.find(tx, deviceId, service.name(), TaskKind.PROFILE, applied.generation());
-            if (found.isEmpty()) {
-                return Reply.of(ErrorMessage.of(ErrorCode.UNEXPECTED, "generation " + applied.generation()
-                        + " of " + service.name() + " was never pushed to this box"));
-            }
-            PushTask task = found.get();
-            String actor = "device:" + deviceId;
-            switch (applied.status()) {
-                case APPLIED -> {
-                    DesiredProfile profile = engine.profile(tx, service.name(), applied.generation()).orElseThrow();
-                    devices.recordApplied(tx, deviceId, service.name(), applied.generation(), profile.offer());
-                    if (task.open() || !"applied".equals(task.outcome())) {
-                        boolean wasOpen = task.open();
-                        tasks.finish(tx, task.id(), TaskState.DONE, "applied", applied.detail());
-                        audit.append(tx, actor, "profile.applied", service.name(), deviceId, applied.generation(),
-                                "offer=" + profile.offer() + " serviceIp=" + profile.serviceIp());
-                        if (wasOpen && task.sentAt() != null) {
-                            Instant now = tx.now();
-                            double seconds = Math.max(0, Duration.between(task.sentAt(), now).toNanos() / 1e9);
-                            tx.afterCommit(() -> metrics.pushApplied(seconds));
-                        }
+        return database.inTransaction(tx -> applied(tx, deviceId, applied));
+    }
+
+    /**
+     * {@link #applied(String, Applied)} inside the caller's transaction; the {@code confirm} it returns may be
+     * sent only after {@code tx} commits (a confirmed change must survive a crash).
+     */
+    public Reply applied(Tx tx, String deviceId, Applied applied) throws SQLException {
+        tx.afterCommit(() -> metrics.ack(applied.status().wire()));
+        Optional<Service> bound = services.findByDevice(tx, deviceId);
+        Optional<Device> device = devices.lock(tx, deviceId);
+        if (bound.isEmpty() || device.isEmpty()) {
+            return Reply.of(ErrorMessage.of(ErrorCode.UNEXPECTED, "no service is bound to this box"));
+        }
+        Service service = bound.get();
+        Optional<PushTask> found = tasks.find(tx, deviceId, service.name(), TaskKind.PROFILE, applied.generation());
+        if (found.isEmpty()) {
+            return Reply.of(ErrorMessage.of(ErrorCode.UNEXPECTED, "generation " + applied.generation()
+                    + " of " + service.name() + " was never pushed to this box"));
+        }
+        PushTask task = found.get();
+        String actor = "device:" + deviceId;
+        switch (applied.status()) {
+            case APPLIED -> {
+                DesiredProfile profile = engine.profile(tx, service.name(), applied.generation()).orElseThrow();
+                devices.recordApplied(tx, deviceId, service.name(), applied.generation(), profile.offer());
+                if (task.open() || !"applied".equals(task.outcome())) {
+                    boolean wasOpen = task.open();
+                    tasks.finish(tx, task.id(), TaskState.DONE, "applied", applied.detail());
+                    audit.append(tx, actor, "profile.applied", service.name(), deviceId, applied.generation(),
+                            "offer=" + profile.offer() + " serviceIp=" + profile.serviceIp());
+                    if (wasOpen && task.sentAt() != null) {
+                        Instant now = tx.now();
+                        double seconds = Math.max(0, Duration.between(task.sentAt(), now).toNanos() / 1e9);
+                        tx.afterCommit(() -> metrics.pushApplied(seconds));
                     }
-                    return new Reply(List.of(new Confirm(applied.generation())),
-                            applied.generation() != service.desiredGeneration(), false);
                 }
-                case REJECTED -> {
-                    if (task.open()) {
-                        tasks.finish(tx, task.id(), TaskState.ERROR, "rejected", applied.detail());
-                        audit.append(tx, actor, "profile.rejected", service.name(), deviceId, applied.generation(),
-                                applied.detail());
-                    }
+                return new Reply(List.of(new Confirm(applied.generation())),
+                        applied.generation() != service.desiredGeneration(), false);
+            }
+            case REJECTED -> {
+                if (task.open()) {
+                    tasks.finish(tx, task.id(), TaskState.ERROR, "rejected", applied.detail());
+                    audit.append(tx, actor, "profile.rejected", service.name(), deviceId, applied.generation(),
+                            applied.detail());
+                }
+                return Reply.NOTHING;
+            }
+            case ROLLED_BACK -> {
+                if (task.state() == TaskState.ERROR) {
                     return Reply.NOTHING;
                 }
-                case ROLLED_BACK -> {
-                    if (task.state() == TaskState.ERROR) {
-                        return Reply.NOTHING;
-                    }
-                    // the box runs its previous profile again
-                    devices.recordApplied(tx, deviceId, null, 0, null);
-                    if (task.rollbacks() + 1 > maxRollbackRepush) {
-                        tasks.finish(tx, task.id(), TaskState.ERROR, "rolledBack",
-                                "rolled back " + (task.rollbacks() + 1) + " times: " + applied.detail());
-                        audit.append(tx, actor, "profile.rolledBackTooOften", service.name(), deviceId,
-                                applied.generation(), applied.detail());
-                        return Reply.NOTHING;
-                    }
-                    tasks.rolledBack(tx, task.id(), applied.detail());
-                    audit.append(tx, actor, "profile.rolledBack", service.name(), deviceId, applied.generation(),
-                            applied.detail());
-                    return new Reply(List.of(), applied.generation() == service.desiredGeneration(), false);
+                // the box runs its previous profile again
+                devices.recordApplied(tx, deviceId, null, 0, null);
+                if (task.rollbacks() + 1 > maxRollbackRepush) {
+                    tasks.finish(tx, task.id(), TaskState.ERROR, "rolledBack",
+                            "rolled back " + (task.rollbacks() + 1) + " times: " + applied.detail());
+                    audit.append(tx, actor, "profile.rolledBackTooOften", service.name(), deviceId,
+                            applied.generation(), applied.detail());
+                    return Reply.NOTHING;
                 }
-                default -> throw new IllegalStateException("unknown status " + applied.status());
+                tasks.rolledBack(tx, task.id(), applied.detail());
+                audit.append(tx, actor, "profile.rolledBack", service.name(), deviceId, applied.generation(),
+                        applied.detail());
+                return new Reply(List.of(), applied.generation() == service.desiredGeneration(), false);
             }
-        });
+            default -> throw new IllegalStateException("unknown status " + applied.status());
+        }
     }
 
     /** The decommission was written to the box: it is done with. */
     public void decommissionDelivered(String deviceId) {
         database.inTransaction(tx -> {
-            Optional<Device> device = devices.lock(tx, deviceId);
-            if (device.isEmpty() || device.get().state() != DeviceState.DECOMMISSIONING) {
-                return null;
-            }
-            devices.setState(tx, deviceId, DeviceState.DECOMMISSIONED, device.get().stateDetail());
-            for (PushTask task : tasks.byDevice(tx, deviceId, 50)) {
-                if (task.kind() == TaskKind.DECOMMISSION && task.open()) {
-                    tasks.finish(tx, task.id(), TaskState.DONE, "delivered", null);
-                    audit.append(tx, "system", "device.decommissioned", task.serviceName(), deviceId,
-                            task.generation(), device.get().stateDetail());
-                }
-            }
+            decommissionDelivered(tx, deviceId);
             return null;
         });
+    }
+
+    /** {@link #decommissionDelivered(String)} inside the caller's transaction. */
+    public void decommissionDelivered(Tx tx, String deviceId) throws SQLException {
+        Optional<Device> device = devices.lock(tx, deviceId);
+        if (device.isEmpty() || device.get().state() != DeviceState.DECOMMISSIONING) {
+            return;
+        }
+        devices.setState(tx, deviceId, DeviceState.DECOMMISSIONED, device.get().stateDetail());
+        for (PushTask task : tasks.byDevice(tx, deviceId, 50)) {
+            if (task.kind() == TaskKind.DECOMMISSION && task.open()) {
+                tasks.finish(tx, task.id(), TaskState.DONE, "delivered", null);
+                audit.append(tx, "system", "device.decommissioned", task.serviceName(), deviceId,
+                        task.generation(), device.get().stateDetail());
+            }
+        }
     }
 
     /** Signs a renewal request; refusals come back as {@code error}. */
@@ -336,6 +356,11 @@ public final class AgentService {
             LOG.info("{}: renewal refused: {}", deviceId, e.getMessage());
             return ErrorMessage.of(ErrorCode.INVALID_MESSAGE, "renewal refused: " + e.getMessage());
         }
+    }
+
+    /** The store these rules read and write, for callers that commit several boxes' work together. */
+    public Database database() {
+        return database;
     }
 
     /** Boxes with pushes due (never sent, or unanswered for the ack timeout). */

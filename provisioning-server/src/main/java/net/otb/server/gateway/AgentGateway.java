@@ -7,6 +7,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.util.HexFormat;
 import java.util.List;
@@ -19,12 +20,13 @@ import net.otb.protocol.codec.Disconnector;
 import net.otb.server.desired.AgentService;
 import net.otb.server.desired.DeviceNotifier;
 import net.otb.server.metrics.Metrics;
+import net.otb.server.store.Tx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The mTLS server boxes connect to. It keeps one session per box, runs each box's store work on that box's
- * stripe, and reconciles a box when its desired state changes, at its hello, and from a periodic sweep
+ * stripe (committed in groups: see {@link StoreWriter}), and reconciles a box when its desired state changes, at its hello, and from a periodic sweep
  * that re-sends pushes left unanswered. Implements {@link DeviceNotifier} for the desired-state engine.
  */
 public final class AgentGateway implements DeviceNotifier, AutoCloseable {
@@ -38,7 +40,7 @@ public final class AgentGateway implements DeviceNotifier, AutoCloseable {
     private final RandomGenerator random;
     private final SessionRegistry registry = new SessionRegistry();
     private final ConnectionLimiter limiter;
-    private final StripedExecutor stripes;
+    private final StoreWriter stripes;
     private final ScheduledExecutorService sweeper;
     private Channel serverChannel;
 
@@ -51,7 +53,7 @@ public final class AgentGateway implements DeviceNotifier, AutoCloseable {
         this.random = random;
         this.limiter = new ConnectionLimiter(config.perSourceRate(), config.perSourceBurst(), config.maxSessions(),
                 clock, random);
-        this.stripes = new StripedExecutor(config.dbStripes());
+        this.stripes = new StoreWriter(service.database(), config.dbStripes());
         this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "otb-gateway-sweep");
             t.setDaemon(true);
@@ -140,16 +142,31 @@ public final class AgentGateway implements DeviceNotifier, AutoCloseable {
         return stripes.execute(deviceId, work);
     }
 
+    /** Queues a box's store work, committed together with other boxes' work on the same stripe. */
+    <T> boolean submitForDevice(String deviceId, StoreWriter.StoreTask<T> task) {
+        return stripes.submit(deviceId, task);
+    }
+
     /** Sends the box what the store says it must get now, if this channel is still its session. */
     void reconcile(String deviceId, Channel channel, AgentService.Trigger trigger) {
-        executeForDevice(deviceId, () -> {
-            if (registry.get(deviceId) != channel || !channel.isActive()) {
-                return;
+        submitForDevice(deviceId, new StoreWriter.StoreTask<AgentService.Reply>() {
+            @Override
+            public AgentService.Reply run(Tx tx) throws SQLException {
+                if (registry.get(deviceId) != channel || !channel.isActive()) {
+                    return null;
+                }
+                return service.reconcile(tx, deviceId, trigger);
             }
-            try {
-                AgentService.Reply reply = service.reconcile(deviceId, trigger);
-                AgentSessionHandler.send(channel, reply, this, deviceId);
-            } catch (RuntimeException e) {
+
+            @Override
+            public void committed(AgentService.Reply reply) {
+                if (reply != null) {
+                    AgentSessionHandler.send(channel, reply, AgentGateway.this, deviceId);
+                }
+            }
+
+            @Override
+            public void failed(RuntimeException e) {
                 // the store stays the truth: the sweep or the next hello tries again
                 LOG.warn("{} {}: reconcile failed: {}", deviceId, channel.remoteAddress(), e.toString());
             }
@@ -157,17 +174,31 @@ public final class AgentGateway implements DeviceNotifier, AutoCloseable {
     }
 
     void decommissionDelivered(String deviceId, Channel channel) {
-        executeForDevice(deviceId, () -> {
-            try {
-                service.decommissionDelivered(deviceId);
-                LOG.info("{} {}: decommission delivered", deviceId, channel.remoteAddress());
-            } catch (RuntimeException e) {
-                LOG.warn("{}: cannot record the decommission, it will be sent again: {}", deviceId, e.toString());
+        submitForDevice(deviceId, new StoreWriter.StoreTask<Void>() {
+            @Override
+            public Void run(Tx tx) throws SQLException {
+                service.decommissionDelivered(tx, deviceId);
+                return null;
             }
-            registry.remove(deviceId, channel);
-            channel.eventLoop().schedule(() -> {
-                channel.close();
-            }, Disconnector.CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+
+            @Override
+            public void committed(Void nothing) {
+                LOG.info("{} {}: decommission delivered", deviceId, channel.remoteAddress());
+                end();
+            }
+
+            @Override
+            public void failed(RuntimeException e) {
+                LOG.warn("{}: cannot record the decommission, it will be sent again: {}", deviceId, e.toString());
+                end();
+            }
+
+            private void end() {
+                registry.remove(deviceId, channel);
+                channel.eventLoop().schedule(() -> {
+                    channel.close();
+                }, Disconnector.CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+            }
         });
     }
 

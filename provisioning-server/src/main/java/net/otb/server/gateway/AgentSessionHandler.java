@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
+import java.sql.SQLException;
 import java.util.List;
 import net.otb.protocol.Applied;
 import net.otb.protocol.Decommission;
@@ -20,6 +21,7 @@ import net.otb.protocol.Welcome;
 import net.otb.protocol.codec.Disconnector;
 import net.otb.protocol.codec.UnknownMessage;
 import net.otb.server.desired.AgentService;
+import net.otb.server.store.Tx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,9 +65,18 @@ final class AgentSessionHandler extends ChannelInboundHandlerAdapter {
             // the idle handler has seen the read: nothing else to do
             return;
         } else if (msg instanceof Applied applied) {
-            onStore(channel, () -> {
-                AgentService.Reply reply = gateway.service().applied(deviceId, applied);
-                send(channel, reply);
+            String id = deviceId;
+            // recorded even if the box is gone by now: it did apply; the confirm leaves only once committed
+            onStore(channel, id, new SessionTask<AgentService.Reply>(channel, id) {
+                @Override
+                public AgentService.Reply run(Tx tx) throws SQLException {
+                    return gateway.service().applied(tx, id, applied);
+                }
+
+                @Override
+                public void committed(AgentService.Reply reply) {
+                    send(channel, reply);
+                }
             });
         } else if (msg instanceof Renew renew) {
             onStore(channel, () -> channel.writeAndFlush(gateway.service().renew(deviceId, renew.csr())));
@@ -89,32 +100,60 @@ final class AgentSessionHandler extends ChannelInboundHandlerAdapter {
             violation(channel, ErrorCode.FORBIDDEN, "no verified identity");
             return;
         }
-        onStore(channel, cn, () -> {
-            AgentService.HelloOutcome outcome = gateway.service().hello(cn, serial, hello);
-            if (outcome instanceof AgentService.Refused refused) {
-                gateway.metrics().hello("refused");
-                Disconnector.disconnect(channel, LOG, cn, refused.code(), refused.detail());
+        onStore(channel, cn, new SessionTask<HelloResult>(channel, cn) {
+            @Override
+            public HelloResult run(Tx tx) throws SQLException {
+                if (!channel.isActive()) {
+                    // gone while queued (a storm of boxes timing out): no transaction for a dead session
+                    return null;
+                }
+                AgentService.HelloOutcome outcome = gateway.service().hello(tx, cn, serial, hello);
+                // the first push is decided in the same transaction: one commit per session set-up
+                AgentService.Reply first = outcome instanceof AgentService.Accepted accepted
+                        ? gateway.service().reconcile(tx, accepted.deviceId(), AgentService.Trigger.HELLO) : null;
+                return new HelloResult(outcome, first);
+            }
+
+            @Override
+            public void committed(HelloResult result) {
+                if (result != null) {
+                    helloCommitted(ctx, hello, result);
+                }
+            }
+        });
+    }
+
+    /** A hello's outcome and, when accepted, what the box must be sent right after {@code welcome}. */
+    private record HelloResult(AgentService.HelloOutcome outcome, AgentService.Reply first) {
+    }
+
+    private void helloCommitted(ChannelHandlerContext ctx, Hello hello, HelloResult result) {
+        Channel channel = ctx.channel();
+        String cn = channel.attr(ChannelAttributes.DEVICE_ID).get();
+        if (result.outcome() instanceof AgentService.Refused refused) {
+            gateway.metrics().hello("refused");
+            Disconnector.disconnect(channel, LOG, cn, refused.code(), refused.detail());
+            return;
+        }
+        AgentService.Accepted accepted = (AgentService.Accepted) result.outcome();
+        gateway.metrics().hello("accepted");
+        channel.eventLoop().execute(() -> {
+            if (!channel.isActive()) {
                 return;
             }
-            AgentService.Accepted accepted = (AgentService.Accepted) outcome;
-            gateway.metrics().hello("accepted");
-            channel.eventLoop().execute(() -> {
-                if (!channel.isActive()) {
-                    return;
-                }
-                deviceId = accepted.deviceId();
-                state = State.OPEN;
-                if (ctx.pipeline().get(HandlerNames.HELLO_TIMEOUT) != null) {
-                    ctx.pipeline().remove(HandlerNames.HELLO_TIMEOUT);
-                }
-                gateway.registry().register(deviceId, channel);
-                LOG.info("{} {}: session open (protocol {}, model {}, firmware {}{})", deviceId,
-                        channel.remoteAddress(), accepted.protocol(), hello.model(), hello.firmware(),
-                        accepted.firstConnection() ? ", first connection" : "");
-                channel.writeAndFlush(new Welcome(accepted.protocol(), gateway.newSessionId(),
-                        gateway.config().heartbeatSeconds()));
-                gateway.reconcile(deviceId, channel, AgentService.Trigger.HELLO);
-            });
+            deviceId = accepted.deviceId();
+            state = State.OPEN;
+            if (ctx.pipeline().get(HandlerNames.HELLO_TIMEOUT) != null) {
+                ctx.pipeline().remove(HandlerNames.HELLO_TIMEOUT);
+            }
+            gateway.registry().register(deviceId, channel);
+            LOG.info("{} {}: session open (protocol {}, model {}, firmware {}{})", deviceId,
+                    channel.remoteAddress(), accepted.protocol(), hello.model(), hello.firmware(),
+                    accepted.firstConnection() ? ", first connection" : "");
+            channel.writeAndFlush(new Welcome(accepted.protocol(), gateway.newSessionId(),
+                    gateway.config().heartbeatSeconds()));
+            // a push marked sent but not written (the box left meanwhile) is sent again at its next hello
+            send(channel, result.first());
         });
     }
 
@@ -146,21 +185,43 @@ final class AgentSessionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void onStore(Channel channel, Runnable work) {
-        onStore(channel, deviceId, work);
-    }
-
-    private void onStore(Channel channel, String key, Runnable work) {
-        boolean queued = gateway.executeForDevice(key, () -> {
+        boolean queued = gateway.executeForDevice(deviceId, () -> {
             try {
                 work.run();
             } catch (RuntimeException e) {
-                LOG.warn("{} {}: store work failed, closing the session: {}", key, channel.remoteAddress(),
-                        e.toString());
-                Disconnector.sendAndClose(channel, ErrorCode.INTERNAL, "the server failed; come back later");
+                storeFailed(channel, deviceId, e);
             }
         });
         if (!queued) {
             Disconnector.sendAndClose(channel, ErrorCode.SHUTDOWN, "the server is stopping");
+        }
+    }
+
+    private void onStore(Channel channel, String key, StoreWriter.StoreTask<?> task) {
+        if (!gateway.submitForDevice(key, task)) {
+            Disconnector.sendAndClose(channel, ErrorCode.SHUTDOWN, "the server is stopping");
+        }
+    }
+
+    private static void storeFailed(Channel channel, String key, RuntimeException e) {
+        LOG.warn("{} {}: store work failed, closing the session: {}", key, channel.remoteAddress(), e.toString());
+        Disconnector.sendAndClose(channel, ErrorCode.INTERNAL, "the server failed; come back later");
+    }
+
+    /** A session's store work: a failure ends the session, as any store failure does. */
+    private abstract static class SessionTask<T> implements StoreWriter.StoreTask<T> {
+
+        private final Channel channel;
+        private final String key;
+
+        SessionTask(Channel channel, String key) {
+            this.channel = channel;
+            this.key = key;
+        }
+
+        @Override
+        public void failed(RuntimeException e) {
+            storeFailed(channel, key, e);
         }
     }
 
