@@ -30,6 +30,9 @@ public final class Database implements AutoCloseable {
     /** SQL states that mean "run it again": serialization failure, PostgreSQL deadlock, lock timeouts. */
     private static final Set<String> RETRYABLE_STATES = Set.of("40001", "40P01", "55P03", "HYT00", "90131");
 
+    /** Statements H2 keeps parsed per connection: more than the store's distinct statements. */
+    private static final int H2_QUERY_CACHE = 256;
+
     private final HikariDataSource dataSource;
     private final Clock clock;
     private final RandomGenerator random;
@@ -47,7 +50,7 @@ public final class Database implements AutoCloseable {
      */
     public static Database open(StoreConfig config, Clock clock, RandomGenerator random) {
         HikariConfig hikari = new HikariConfig();
-        hikari.setJdbcUrl(config.jdbcUrl());
+        hikari.setJdbcUrl(withStatementCache(config.jdbcUrl()));
         if (config.user() != null) {
             hikari.setUsername(config.user());
         }
@@ -198,6 +201,17 @@ public final class Database implements AutoCloseable {
         } catch (SQLException e) {
             LOG.debug("rollback failed: {}", e.getMessage());
         }
+    }
+
+    /**
+     * H2 re-parses any statement missing from its per-connection query cache, 8 statements by default: a
+     * hello or an ack runs more distinct statements than that, so each would be parsed every time.
+     */
+    static String withStatementCache(String url) {
+        if (url.startsWith("jdbc:h2:") && !url.toUpperCase(java.util.Locale.ROOT).contains("QUERY_CACHE_SIZE")) {
+            return url + ";QUERY_CACHE_SIZE=" + H2_QUERY_CACHE;
+        }
+        return url;
     }
 
     private static String redact(String url) {
