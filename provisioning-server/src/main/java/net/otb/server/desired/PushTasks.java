@@ -75,8 +75,11 @@ public final class PushTasks {
 
     /** Boxes with a task to send now: {@code todo}, or {@code doing} and sent before {@code sentBefore}. */
     public List<String> devicesDue(Tx tx, Instant sentBefore, int limit) throws SQLException {
-        return tx.query("SELECT DISTINCT device_id FROM push_tasks WHERE state = ? OR (state = ? AND sent_at < ?) "
-                + "ORDER BY device_id LIMIT ?", row -> row.getString(1), TaskState.QUEUED, TaskState.DOING, sentBefore, limit);
+        // "state IN" first so that the state index is used: an OR of the two states scanned every task ever
+        // made (one per box and change), every sweep
+        return tx.query("SELECT DISTINCT device_id FROM push_tasks WHERE state IN (?, ?) AND (state = ? OR sent_at < ?) "
+                + "ORDER BY device_id LIMIT ?", row -> row.getString(1), TaskState.QUEUED, TaskState.DOING,
+                TaskState.QUEUED, sentBefore, limit);
     }
 
     public Map<String, Long> countByState(Tx tx) throws SQLException {
