@@ -70,6 +70,18 @@ public record GatewayConfig(String host, int port, int handshakeTimeoutSeconds, 
                 ioThreads, dbStripes);
     }
 
+    public GatewayConfig withTimeouts(int handshakeSeconds, int helloSeconds) {
+        return new GatewayConfig(host, port, handshakeSeconds, helloSeconds, heartbeatSeconds, confirmSeconds,
+                ackTimeoutSeconds, maxRollbackRepush, maxSessions, perSourceRate, perSourceBurst, sweepSeconds,
+                ioThreads, dbStripes);
+    }
+
+    public GatewayConfig withThreads(int io, int stripes) {
+        return new GatewayConfig(host, port, handshakeTimeoutSeconds, helloTimeoutSeconds, heartbeatSeconds,
+                confirmSeconds, ackTimeoutSeconds, maxRollbackRepush, maxSessions, perSourceRate, perSourceBurst,
+                sweepSeconds, io, stripes);
+    }
+
     public GatewayConfig withMaxRollbackRepush(int n) {
         return new GatewayConfig(host, port, handshakeTimeoutSeconds, helloTimeoutSeconds, heartbeatSeconds,
                 confirmSeconds, ackTimeoutSeconds, n, maxSessions, perSourceRate, perSourceBurst, sweepSeconds,
