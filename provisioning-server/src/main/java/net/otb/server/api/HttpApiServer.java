@@ -1,5 +1,8 @@
 package net.otb.server.api;
 
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -53,6 +56,8 @@ public final class HttpApiServer implements AutoCloseable {
     private final int maxBodyBytes;
     private Channel channel;
 
+    private final ChannelGroup connections = new DefaultChannelGroup("otb-http", GlobalEventExecutor.INSTANCE);
+
     public HttpApiServer(Router router, Dispatcher dispatcher, ExecutorService workers, int maxBodyBytes) {
         this.router = router;
         this.dispatcher = dispatcher;
@@ -75,6 +80,7 @@ public final class HttpApiServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        connections.add(ch);
                         // idle close → HTTP codec → whole-request aggregation (413 as problem+json) → routing
                         ch.pipeline()
                                 .addLast(Names.IDLE, new IdleStateHandler(0, 0, IDLE_SECONDS) {
@@ -97,6 +103,9 @@ public final class HttpApiServer implements AutoCloseable {
         if (channel != null) {
             channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
+        // A kept-alive client must see the close now: left open, its next request would wait on a server
+        // whose workers are gone (the simulator's client timed out this way after a restart).
+        connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
     /** Answers a body over the limit with a 413 problem instead of Netty's bare status, then closes. */
