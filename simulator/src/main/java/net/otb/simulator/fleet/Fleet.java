@@ -1,5 +1,6 @@
 package net.otb.simulator.fleet;
 
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
@@ -103,7 +104,11 @@ public final class Fleet implements AutoCloseable {
             BoxModel model = config.modelAt(offset);
             String serial = config.serialAt(offset);
             SimulatedDevice[] holder = new SimulatedDevice[1];
-            SimulatedBox box = new SimulatedBox(serial, model, config.firmware(), group.next(), clock, new Faults(),
+            // Dealt here, once, round robin: a box and its agent share one loop. Left to the agent's own
+            // group.next() at start, the choice interleaved with the ramp's timeouts on the same group and put
+            // nearly every agent on one thread (the 64-session plateau after a restart in the bench).
+            EventLoop loop = group.next();
+            SimulatedBox box = new SimulatedBox(serial, model, config.firmware(), loop, clock, new Faults(),
                     new CrashToStop(holder));
             SplittableRandom random = root.split();
             StateStore store = stateStore(config.stateRoot(), serial);
@@ -115,7 +120,7 @@ public final class Fleet implements AutoCloseable {
                             .tls(tls)
                             .backend(device.box())
                             .stateStore(device.stateStore())
-                            .eventLoopGroup(group)
+                            .eventLoopGroup(loop)
                             .clock(clock)
                             .random(random)
                             .listener(device)
