@@ -30,6 +30,9 @@ public final class Database implements AutoCloseable {
     /** SQL states that mean "run it again": serialization failure, PostgreSQL deadlock, lock timeouts. */
     private static final Set<String> RETRYABLE_STATES = Set.of("40001", "40P01", "55P03", "HYT00", "90131");
 
+    /** How long a PostgreSQL transaction waits for a locked row, as H2's LOCK_TIMEOUT in the default URL. */
+    private static final int POSTGRES_LOCK_TIMEOUT_MILLIS = 10_000;
+
     /** Statements H2 keeps parsed per connection: more than the store's distinct statements. */
     private static final int H2_QUERY_CACHE = 256;
 
@@ -56,6 +59,12 @@ public final class Database implements AutoCloseable {
         }
         if (config.password() != null) {
             hikari.setPassword(config.password());
+        }
+        if (config.jdbcUrl().startsWith("jdbc:postgresql:") && !config.jdbcUrl().contains("lock_timeout")) {
+            // PostgreSQL waits for a locked row without limit; H2 gives up after LOCK_TIMEOUT. Bound it the same
+            // way so that a stuck transaction ends in a retry (SQL state 55P03 is retryable), never a hung request.
+            // Options given in the URL replace this default.
+            hikari.addDataSourceProperty("options", "-c lock_timeout=" + POSTGRES_LOCK_TIMEOUT_MILLIS);
         }
         hikari.setMaximumPoolSize(config.poolSize());
         hikari.setAutoCommit(false);

@@ -102,6 +102,13 @@ class PostgresStoreTest {
     }
 
     @Test
+    void aLockedRowIsWaitedOnForTenSecondsAtMostAsOnH2() {
+        String timeout = database.inTransaction(tx -> tx.queryOne("SHOW lock_timeout", r -> r.getString(1)))
+                .orElseThrow();
+        assertThat(timeout).isEqualTo("10s");
+    }
+
+    @Test
     void instantsDatesNullsAndEnumsComeBackAsWritten() {
         Instant seen = Instant.parse("2026-10-25T01:30:00.456Z");
         database.inTransaction(tx -> tx.update("INSERT INTO devices (id, model, state, registered_at, last_seen_at, "
