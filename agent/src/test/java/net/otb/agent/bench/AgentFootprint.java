@@ -81,12 +81,13 @@ public final class AgentFootprint {
                 connection.expect(Applied.class, Duration.ofSeconds(30));
                 long applied = System.nanoTime();
                 connection.send(new Confirm(1));
-                // a benchmark, not a test: it measures over wall-clock windows; first let start-up work settle
-                Thread.sleep(2_000);
+                // a benchmark, not a test: it measures over wall-clock windows. The only event in them would be the
+                // agent dying, which fails the run; first let start-up work settle
+                awaitStillRunning(agent, Duration.ofSeconds(2), "settling after the confirm");
                 long pid = agent.pid();
                 double cpuBefore = cpuSeconds(pid);
                 long idleStart = System.nanoTime();
-                Thread.sleep(TimeUnit.SECONDS.toMillis(idleSeconds));
+                awaitStillRunning(agent, Duration.ofSeconds(idleSeconds), "idle");
                 double cpuIdle = cpuSeconds(pid) - cpuBefore;
                 double idleWall = (System.nanoTime() - idleStart) / 1e9;
                 String status = Files.readString(Path.of("/proc", Long.toString(pid), "status"));
@@ -176,5 +177,12 @@ public final class AgentFootprint {
                     Long.parseLong(m.group(1)) / 1024.0);
         }
         return "unavailable (jcmd: " + out.strip().lines().findFirst().orElse("no output") + ")";
+    }
+
+    /** Waits out a measuring window, failing the run if the agent exits during it. */
+    private static void awaitStillRunning(Process agent, Duration window, String phase) throws InterruptedException {
+        if (agent.waitFor(window.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException("the agent exited with " + agent.exitValue() + " while " + phase);
+        }
     }
 }
