@@ -4,11 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 import net.otb.protocol.BandwidthProfile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class DirectoryStateStoreTest {
 
@@ -56,5 +62,43 @@ class DirectoryStateStoreTest {
         Files.writeString(leftover, "{\"applied\":");
         assertThat(StateStore.directory(dir).load().applied()).isEqualTo(profile(1));
         assertThat(leftover).doesNotExist();
+    }
+
+    /**
+     * State files as the first release wrote them (jackson-databind, indented, nulls left out), copied verbatim
+     * from its output: boxes in the field hold such files, and an upgraded agent must load them unchanged.
+     */
+    static Stream<Arguments> filesOfTheFirstRelease() {
+        BandwidthProfile three = new BandwidthProfile(3, "otb-svc-1", "starter.v1", 500_000, 250_000, "2001:db8::7");
+        BandwidthProfile two = new BandwidthProfile(2, "otb-svc-1", "business.v1", 1_000_000, 900_000, "192.0.2.10");
+        return Stream.of(
+                Arguments.of("pending-and-rollback.json",
+                        new AgentState(three, two, new AgentState.PendingConfirm(3, 1_700_000_000_000L), 1L, null)),
+                Arguments.of("decommissioned.json", new AgentState(three, null, null, null, "customer \"left\" \u00e9\n")),
+                Arguments.of("empty.json", AgentState.EMPTY));
+    }
+
+    @ParameterizedTest
+    @MethodSource("filesOfTheFirstRelease")
+    void aStateFileOfTheFirstReleaseLoads(String name, AgentState expected) throws Exception {
+        Files.write(dir.resolve("state.json"), resource(name));
+        assertThat(StateStore.directory(dir).load()).isEqualTo(expected);
+    }
+
+    @ParameterizedTest
+    @MethodSource("filesOfTheFirstRelease")
+    void theStateIsWrittenByteForByteAsTheFirstReleaseWroteIt(String name, AgentState state) throws Exception {
+        // so that a box downgraded to the first release still reads what a later agent saved
+        StateStore.directory(dir).save(state);
+        assertThat(Files.readAllBytes(dir.resolve("state.json"))).isEqualTo(resource(name));
+    }
+
+    private static byte[] resource(String name) {
+        try (InputStream in = DirectoryStateStoreTest.class.getResourceAsStream(name)) {
+            assertThat(in).as(name).isNotNull();
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }
