@@ -55,6 +55,68 @@ class DirectoryStateStoreTest {
                 .hasMessageContaining("pending confirm");
     }
 
+    /** The fields of a valid profile but its generation. */
+    private static final String PROFILE = "\"serviceName\":\"otb-svc-1\",\"offer\":\"starter.v1\",\"downKbps\":1,"
+            + "\"upKbps\":1,\"serviceIp\":\"192.0.2.1\"";
+
+    static Stream<Arguments> filesThatAreNotAState() {
+        return Stream.of(
+                Arguments.of("", "empty state file"),
+                Arguments.of(" \n", "empty state file"),
+                Arguments.of("null", "empty state file"),
+                Arguments.of("[]", "the state must be an object, found an array"),
+                Arguments.of("42", "the state must be an object, found an integer"),
+                Arguments.of("{\"applied\": {\"generation\": 3, \"serviceName\"", "end-of-input"),
+                Arguments.of("{\"applied\":{\"generation\":3,", "end-of-input"),
+                Arguments.of("{\"applied\":\"x\"}", "applied must be an object, found a string"),
+                Arguments.of("{\"applied\":{" + PROFILE + "}}", "applied.generation is missing"),
+                Arguments.of("{\"applied\":{\"generation\":null," + PROFILE + "}}",
+                        "applied.generation must be an integer, found null"),
+                Arguments.of("{\"applied\":{\"generation\":\"3\"," + PROFILE + "}}",
+                        "applied.generation must be an integer, found a string"),
+                Arguments.of("{\"applied\":{\"generation\":3.5," + PROFILE + "}}",
+                        "applied.generation must be an integer, found a decimal number"),
+                Arguments.of("{\"applied\":{\"generation\":0," + PROFILE + "}}",
+                        "applied: generation must be positive, got 0"),
+                Arguments.of("{\"previous\":{\"generation\":2," + PROFILE.replace(",\"serviceIp\":\"192.0.2.1\"", "")
+                        + "}}", "previous: serviceIp is required"),
+                Arguments.of("{\"applied\":{\"generation\":3," + PROFILE.replace("\"otb-svc-1\"", "5") + "}}",
+                        "applied.serviceName must be a string, found an integer"),
+                Arguments.of("{\"pending\":{\"generation\":1}}", "pending.deadlineEpochMillis is missing"),
+                Arguments.of("{\"unreportedRollback\":99999999999999999999999}",
+                        "unreportedRollback is out of range: 99999999999999999999999"),
+                Arguments.of("{\"unreportedRollback\":true}", "unreportedRollback must be an integer, found a boolean"),
+                Arguments.of("{\"decommissioned\":{}}", "decommissioned must be a string, found an object"),
+                Arguments.of("{\"applied\":null,\"applied\":null}", "Duplicate field 'applied'"),
+                Arguments.of("{}{}", "more content after the state"),
+                Arguments.of("{} trailing", "trailing"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("filesThatAreNotAState")
+    void aFileThatIsNotAStateIsRefusedNamingTheFileAndTheProblem(String content, String problem) throws Exception {
+        Path file = dir.resolve("state.json");
+        Files.writeString(file, content);
+        assertThatThrownBy(() -> StateStore.directory(dir).load()).isInstanceOf(IOException.class)
+                .hasMessageStartingWith(file.toString() + ": ").hasMessageContaining(problem);
+        assertThat(file).hasContent(content);
+    }
+
+    @Test
+    void aRefusalSaysWhereInTheFileTheProblemIs() throws Exception {
+        Files.writeString(dir.resolve("state.json"), "{\n  \"applied\" : {\n    \"generation\" : \"3\",\n");
+        assertThatThrownBy(() -> StateStore.directory(dir).load())
+                .hasMessageContaining("applied.generation must be an integer").hasMessageContaining("(line 3, column");
+    }
+
+    @Test
+    void fieldsOfALaterVersionAreIgnored() throws Exception {
+        Files.writeString(dir.resolve("state.json"), "{\"applied\":{\"generation\":3," + PROFILE
+                + ",\"burst\":{\"bytes\":[1,null]}},\"pending\":null,\"future\":[1,{\"a\":null}],\"flag\":true}");
+        assertThat(StateStore.directory(dir).load()).isEqualTo(new AgentState(
+                new BandwidthProfile(3, "otb-svc-1", "starter.v1", 1, 1, "192.0.2.1"), null, null, null, null));
+    }
+
     @Test
     void temporaryFilesACrashLeftBehindAreRemovedOnLoad() throws Exception {
         StateStore.directory(dir).save(new AgentState(profile(1), null, null, null, null));
@@ -74,7 +136,8 @@ class DirectoryStateStoreTest {
         return Stream.of(
                 Arguments.of("pending-and-rollback.json",
                         new AgentState(three, two, new AgentState.PendingConfirm(3, 1_700_000_000_000L), 1L, null)),
-                Arguments.of("decommissioned.json", new AgentState(three, null, null, null, "customer \"left\" \u00e9\n")),
+                Arguments.of("decommissioned.json",
+                        new AgentState(three, null, null, null, "customer \"left\" \u00e9\n")),
                 Arguments.of("empty.json", AgentState.EMPTY));
     }
 
