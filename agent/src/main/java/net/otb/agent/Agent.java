@@ -8,7 +8,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -35,6 +34,7 @@ import net.otb.agent.shaping.ProfileKeeper;
 import net.otb.agent.state.AgentState;
 import net.otb.agent.state.StateStore;
 import net.otb.agent.tls.ClientTls;
+import net.otb.agent.tls.ClientTlsContext;
 import net.otb.agent.tls.CredentialStore;
 import net.otb.agent.tls.RenewedCertificates;
 import net.otb.protocol.Applied;
@@ -89,7 +89,7 @@ public final class Agent {
     private int nextServer;
     private SessionHandler session;
     private ScheduledFuture<?> reconnectTimer;
-    private SslContext sslContext;
+    private ClientTlsContext sslContext;
     private Credentials sslContextCredentials;
     private KeyPair renewalKey;
     private long welcomedAtMillis;
@@ -226,7 +226,7 @@ public final class Agent {
         ServerAddress server = servers.get(nextServer);
         nextServer = (nextServer + 1) % servers.size();
         phase = AgentStatus.Phase.CONNECTING;
-        SslContext context;
+        ClientTlsContext context;
         try {
             context = sslContext();
         } catch (SSLException | RuntimeException e) {
@@ -257,7 +257,7 @@ public final class Agent {
     }
 
     /** The TLS context for the current credentials; rebuilt only after a renewal. */
-    private SslContext sslContext() throws SSLException {
+    private ClientTlsContext sslContext() throws SSLException {
         Credentials current = credentials.current();
         if (sslContext == null || sslContextCredentials != current) {
             sslContext = tls.contextFor(current);

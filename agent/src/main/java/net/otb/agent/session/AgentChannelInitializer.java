@@ -3,10 +3,10 @@ package net.otb.agent.session;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import java.time.Duration;
 import net.otb.agent.ServerAddress;
+import net.otb.agent.tls.ClientTlsContext;
 import net.otb.protocol.codec.FrameDecoder;
 import net.otb.protocol.codec.LastResortHandler;
 import net.otb.protocol.codec.MessageDecoder;
@@ -19,12 +19,12 @@ import net.otb.protocol.codec.PeerNames;
  */
 public final class AgentChannelInitializer extends ChannelInitializer<SocketChannel> {
 
-    private final SslContext sslContext;
+    private final ClientTlsContext sslContext;
     private final ServerAddress server;
     private final Duration handshakeTimeout;
     private final SessionHandler session;
 
-    public AgentChannelInitializer(SslContext sslContext, ServerAddress server, Duration handshakeTimeout,
+    public AgentChannelInitializer(ClientTlsContext sslContext, ServerAddress server, Duration handshakeTimeout,
                                    SessionHandler session) {
         this.sslContext = sslContext;
         this.server = server;

@@ -15,7 +15,7 @@ import net.otb.protocol.tls.TlsProvider;
 
 /**
  * The client side of the fleet's TLS: the CA anchors, the trust manager made from them once, and the
- * provider. Each agent has its own key, so each needs its own {@link SslContext}; sharing one
+ * provider. Each agent has its own key, so each needs its own {@link ClientTlsContext}; sharing one
  * {@code ClientTls} among agents of the same CA makes those contexts cheap (the trust manager, its key
  * store and PKIX parameters are built once). Same settings as {@link TlsContexts#client}: TLS 1.3/1.2,
  * ECDHE+AEAD, serverAuth EKU, hostname verification against the host the handler is made for.
@@ -53,12 +53,16 @@ public final class ClientTls {
     }
 
     /**
-     * A context presenting {@code credentials}.
+     * A context presenting {@code credentials}. With the JDK provider it is made without Netty's
+     * {@code JdkSslContext} (see {@link JdkClientContext}), with BoringSSL through Netty's {@link SslContext}.
      *
      * @throws SSLException when the provider refuses the key or chain
      */
-    public SslContext contextFor(Credentials credentials) throws SSLException {
-        return SslContextBuilder.forClient()
+    public ClientTlsContext contextFor(Credentials credentials) throws SSLException {
+        if (provider == SslProvider.JDK) {
+            return JdkClientContext.of(credentials, trustManager);
+        }
+        SslContext context = SslContextBuilder.forClient()
                 .keyManager(credentials.key(), credentials.chain().toArray(X509Certificate[]::new))
                 .sslProvider(provider)
                 .trustManager(trustManager)
@@ -66,5 +70,6 @@ public final class ClientTls {
                 .ciphers(TlsContexts.CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
                 .endpointIdentificationAlgorithm("HTTPS")
                 .build();
+        return context::newHandler;
     }
 }
