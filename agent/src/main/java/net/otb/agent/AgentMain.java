@@ -4,7 +4,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import net.otb.agent.backend.BackendException;
 import net.otb.agent.backend.DeviceBackend;
@@ -18,55 +17,123 @@ import net.otb.protocol.pki.Pem;
 import net.otb.protocol.pki.PkiException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /**
  * {@code otb-agent --config FILE [--check-config]}: runs the agent until it is stopped (SIGTERM) or
  * decommissioned. Exit codes: 0 stopped, 1 failed while running (unreadable state, backend unusable),
- * 2 bad configuration or command line (one line on stderr naming the field).
+ * 2 bad configuration or command line (one line on stderr naming the field or option).
+ *
+ * <p>The command line is parsed here rather than with picocli, which the server's tools use: five options
+ * do not need its ~170 classes and reflection in the 64 MB a box gives the agent (docs/benchmarks.md).
  */
-@Command(name = "otb-agent", mixinStandardHelpOptions = true, versionProvider = AgentMain.Version.class,
-        description = "The OverTheBox agent: applies the bandwidth profile the provisioning server pushes.")
-public final class AgentMain implements Callable<Integer> {
+public final class AgentMain {
 
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILED = 1;
     public static final int EXIT_CONFIG = 2;
 
+    static final String USAGE = String.join(System.lineSeparator(),
+            "Usage: otb-agent --config FILE [--check-config]",
+            "       otb-agent --self-test [--tls-provider jdk|openssl|auto]",
+            "The OverTheBox agent: applies the bandwidth profile the provisioning server pushes.",
+            "  --config FILE          the agent's properties file (agent/dist/agent.properties documents it)",
+            "  --check-config         check the config, keys, CA and backend options, then exit",
+            "  --self-test            run one whole session on loopback with a throwaway CA, then exit",
+            "                         (checks this runtime; trains the class-data-sharing archive of jlink.sh)",
+            "  --tls-provider NAME    with --self-test: jdk, openssl or auto (default jdk)",
+            "  -h, --help             print this help and exit",
+            "  -V, --version          print the version and exit");
+
     private static final Logger LOG = LoggerFactory.getLogger(AgentMain.class);
 
-    @Option(names = "--config", paramLabel = "FILE", description = "the agent's properties file")
+    private final PrintWriter out;
+    private final PrintWriter err;
     private Path config;
-
-    @Option(names = "--self-test", description = "run one whole session on loopback with a throwaway CA, then exit "
-            + "(checks this runtime; trains the class-data-sharing archive of jlink.sh)")
     private boolean selfTest;
-
-    @Option(names = "--tls-provider", paramLabel = "PROVIDER", defaultValue = "jdk",
-            description = "with --self-test: jdk, openssl or auto (default ${DEFAULT-VALUE})")
-    private String selfTestProvider;
-
-    @Option(names = "--check-config", description = "check the config, keys, CA and backend options, then exit")
+    private String selfTestProvider = "jdk";
     private boolean checkOnly;
 
-    @CommandLine.Spec
-    private CommandLine.Model.CommandSpec spec;
+    private AgentMain(PrintWriter out, PrintWriter err) {
+        this.out = out;
+        this.err = err;
+    }
 
     public static void main(String[] args) {
         // one connection needs no pooled arenas: unpooled buffers save ~5 MB of RSS on a box (measured)
         if (System.getProperty("io.netty.allocator.type") == null) {
             System.setProperty("io.netty.allocator.type", "unpooled");
         }
-        System.exit(new CommandLine(new AgentMain()).execute(args));
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 
-    @Override
-    public Integer call() {
-        PrintWriter err = spec.commandLine().getErr();
+    /** Runs the command line {@code args}, printing to {@code out} and {@code err}; returns the exit code. */
+    static int run(String[] args, PrintWriter out, PrintWriter err) {
+        AgentMain main = new AgentMain(out, err);
+        try {
+            for (int i = 0; i < args.length; i++) {
+                String arg = args[i];
+                String name = arg;
+                String value = null;
+                int equals = arg.indexOf('=');
+                if (arg.startsWith("--") && equals > 0) {
+                    name = arg.substring(0, equals);
+                    value = arg.substring(equals + 1);
+                }
+                switch (name) {
+                    case "-h", "--help" -> {
+                        out.println(USAGE);
+                        out.flush();
+                        return EXIT_OK;
+                    }
+                    case "-V", "--version" -> {
+                        out.println("otb-agent " + version());
+                        out.flush();
+                        return EXIT_OK;
+                    }
+                    case "--config" -> {
+                        if (value == null) {
+                            value = valueOf(args, ++i, name);
+                        }
+                        main.config = Path.of(value);
+                    }
+                    case "--tls-provider" -> main.selfTestProvider = value != null ? value : valueOf(args, ++i, name);
+                    case "--check-config" -> main.checkOnly = flag(name, value);
+                    case "--self-test" -> main.selfTest = flag(name, value);
+                    default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            // InvalidPathException is one too: a config path the file system cannot hold
+            err.println("otb-agent: " + e.getMessage());
+            err.println(USAGE);
+            err.flush();
+            return EXIT_CONFIG;
+        }
+        return main.call();
+    }
+
+    private static String valueOf(String[] args, int index, String option) {
+        if (index >= args.length || args[index].startsWith("-")) {
+            throw new IllegalArgumentException("option " + option + " needs a value");
+        }
+        return args[index];
+    }
+
+    private static boolean flag(String option, String value) {
+        if (value != null) {
+            throw new IllegalArgumentException("option " + option + " takes no value");
+        }
+        return true;
+    }
+
+    private static String version() {
+        String version = AgentMain.class.getPackage().getImplementationVersion();
+        return version == null ? "dev" : version;
+    }
+
+    private int call() {
         if (selfTest) {
-            return selfTest(err);
+            return selfTest();
         }
         if (config == null) {
             err.println("otb-agent: --config FILE is required");
@@ -106,11 +173,11 @@ public final class AgentMain implements Callable<Integer> {
         if (checkOnly) {
             // making the backend checked its options against the box (it reads, it does not shape)
             backend.close();
-            spec.commandLine().getOut().println("config " + config + " is valid: device "
+            out.println("config " + config + " is valid: device "
                     + Certificates.commonName(credentials.current().leaf()) + ", certificate valid until "
                     + credentials.current().leaf().getNotAfter().toInstant() + ", servers " + settings.servers()
                     + ", backend " + settings.backend() + ", TLS " + tls.providerName());
-            spec.commandLine().getOut().flush();
+            out.flush();
             return EXIT_OK;
         }
         Agent agent = Agent.builder()
@@ -123,7 +190,7 @@ public final class AgentMain implements Callable<Integer> {
                 .settings(settings.settings())
                 .build();
         LOG.info("{}: agent {} starting: servers {}, backend {}, TLS {}", agent.deviceId(),
-                AgentMain.class.getPackage().getImplementationVersion(), settings.servers(), settings.backend(),
+                version(), settings.servers(), settings.backend(),
                 tls.providerName());
         Thread hook = new Thread(() -> {
             try {
@@ -147,7 +214,7 @@ public final class AgentMain implements Callable<Integer> {
         return EXIT_OK;
     }
 
-    private int selfTest(PrintWriter err) {
+    private int selfTest() {
         long start = System.nanoTime();
         try {
             SelfTest.run(net.otb.protocol.tls.TlsProvider.parse(selfTestProvider), java.time.Duration.ofSeconds(30));
@@ -160,9 +227,9 @@ public final class AgentMain implements Callable<Integer> {
             err.flush();
             return EXIT_FAILED;
         }
-        spec.commandLine().getOut().printf("self-test passed: mutual TLS, hello, welcome, profile applied, confirm "
+        out.printf("self-test passed: mutual TLS, hello, welcome, profile applied, confirm "
                 + "(%d ms)%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
-        spec.commandLine().getOut().flush();
+        out.flush();
         return EXIT_OK;
     }
 
@@ -190,15 +257,6 @@ public final class AgentMain implements Callable<Integer> {
         } catch (IllegalStateException e) {
             throw new ConfigException(AgentConfig.TLS_PROVIDER, e.getMessage()
                     + " (put netty-tcnative-boringssl-static on the class path, or use tls.provider=jdk)");
-        }
-    }
-
-    /** The version from the jar manifest. */
-    static final class Version implements CommandLine.IVersionProvider {
-        @Override
-        public String[] getVersion() {
-            String version = AgentMain.class.getPackage().getImplementationVersion();
-            return new String[] {"otb-agent " + (version == null ? "dev" : version)};
         }
     }
 }

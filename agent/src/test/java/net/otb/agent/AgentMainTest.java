@@ -12,7 +12,6 @@ import net.otb.protocol.testing.TestPki;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The command line: {@code --check-config} and the one-line, field-naming refusal with exit code 2. */
 class AgentMainTest {
@@ -41,10 +40,7 @@ class AgentMainTest {
     }
 
     int run(String... args) {
-        CommandLine line = new CommandLine(new AgentMain());
-        line.setOut(new PrintWriter(out, true));
-        line.setErr(new PrintWriter(err, true));
-        return line.execute(args);
+        return AgentMain.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
     }
 
     @Test
@@ -106,5 +102,35 @@ class AgentMainTest {
     void noConfigOptionIsAUsageErrorWithCode2() {
         assertThat(run()).isEqualTo(2);
         assertThat(err.toString()).contains("--config");
+    }
+
+    @Test
+    void anUnknownOptionIsAUsageErrorWithCode2() {
+        assertThat(run("--config", config.toString(), "--chek-config")).isEqualTo(2);
+        assertThat(err.toString()).contains("unknown option '--chek-config'").contains("Usage: otb-agent");
+        assertThat(out.toString()).isEmpty();
+    }
+
+    @Test
+    void anOptionWithoutItsValueIsAUsageErrorWithCode2() {
+        assertThat(run("--config")).isEqualTo(2);
+        assertThat(err.toString()).contains("option --config needs a value");
+        assertThat(run("--config", "--check-config")).isEqualTo(2);
+        assertThat(run("--check-config=yes", "--config", config.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("option --check-config takes no value");
+    }
+
+    @Test
+    void theConfigMayBeGivenWithAnEqualsSign() {
+        assertThat(run("--config=" + config, "--check-config")).isZero();
+        assertThat(out.toString()).contains("is valid: device OTB3-000555");
+    }
+
+    @Test
+    void helpAndVersionPrintAndExit0() {
+        assertThat(run("--help")).isZero();
+        assertThat(out.toString()).contains("--check-config").contains("--self-test");
+        assertThat(run("-V")).isZero();
+        assertThat(out.toString()).contains("otb-agent ");
     }
 }
