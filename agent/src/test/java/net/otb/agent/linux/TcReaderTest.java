@@ -3,6 +3,9 @@ package net.otb.agent.linux;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import net.otb.agent.backend.BackendException;
 import org.junit.jupiter.api.Test;
@@ -66,5 +69,62 @@ class TcReaderTest {
         assertThat(state.redirectTo()).isEqualTo("ifb4wan0");
         assertThat(state.ifbPresent()).isTrue();
         assertThat(state.summary("ifb4wan0")).isEqualTo("partial");
+    }
+
+    /**
+     * What iproute2 6.1 printed for the whole layout (pfifo leaves, as this test machine's kernel has no fq_codel),
+     * captured in a namespace: one resource per command, named after its words.
+     */
+    private static CommandRunner iproute2SixOne() {
+        return argv -> {
+            String name = "iproute2-6.1/" + String.join(" ", argv).replace(" -", " ").replace(' ', '-')
+                    + (argv.contains("class") ? ".txt" : ".json");
+            try (InputStream in = TcReaderTest.class.getResourceAsStream(name)) {
+                if (in == null) {
+                    return CommandResult.failed(argv, 255, "no capture " + name);
+                }
+                return CommandResult.ok(argv, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            }
+        };
+    }
+
+    @Test
+    void theWholeLayoutAsIproute2SixOnePrintsItIsRead() throws Exception {
+        TcState state = new TcReader(iproute2SixOne(), new TcCommands("wan0", "ifb4wan0")).read();
+        assertThat(state).isEqualTo(new TcState(true, new TcState.Htb(20_500, 20_500, "pfifo"), true, "ifb4wan0", true,
+                new TcState.Htb(20_500, 20_500, "pfifo")));
+        assertThat(state.summary("ifb4wan0")).isEqualTo("shaped");
+    }
+
+    @Test
+    void anotherInterfaceOfTheSameHostIsMissing() throws Exception {
+        TcState state = new TcReader(iproute2SixOne(), new TcCommands("wan1", "ifb4wan1")).read();
+        assertThat(state).isEqualTo(new TcState(false, null, false, null, false, null));
+    }
+
+    @Test
+    void anIfbNameTakenByAnotherKindOfDeviceIsRefused() {
+        assertThatThrownBy(() -> new TcReader(iproute2SixOne(), new TcCommands("wan0", "peer0")).read())
+                .isInstanceOf(BackendException.class)
+                .hasMessageContaining("peer0 exists and is not an IFB device (veth)");
+        assertThatThrownBy(() -> new TcReader(iproute2SixOne(), new TcCommands("wan0", "lo")).read())
+                .isInstanceOf(BackendException.class)
+                .hasMessageContaining("lo exists and is not an IFB device (no kind)");
+    }
+
+    @Test
+    void jsonThatIsNotAListIsAFailureNamingTheCommand() {
+        CommandRunner runner = argv -> CommandResult.ok(argv, "{\"ifname\":\"wan0\"}\n");
+        assertThatThrownBy(() -> new TcReader(runner, new TcCommands("wan0", "ifb4wan0")).read())
+                .isInstanceOf(BackendException.class)
+                .hasMessage("expected a JSON array from 'ip -d -j link show'");
+    }
+
+    @Test
+    void aFailedListingIsAFailureWithTheToolsWords() {
+        CommandRunner runner = argv -> CommandResult.failed(argv, 1, "Cannot open netlink socket\n");
+        assertThatThrownBy(() -> new TcReader(runner, new TcCommands("wan0", "ifb4wan0")).read())
+                .isInstanceOf(BackendException.class)
+                .hasMessage("'ip -d -j link show' exited 1: Cannot open netlink socket");
     }
 }
