@@ -1,8 +1,5 @@
 package net.otb.protocol;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
-
 /** Agent → server: the outcome of a {@link ProfilePush} of a generation. */
 public record Applied(long generation, Status status, String detail) implements Message {
 
@@ -18,12 +15,16 @@ public record Applied(long generation, Status status, String detail) implements 
             this.wire = wire;
         }
 
-        @JsonValue
+        /** The name on the wire. */
         public String wire() {
             return wire;
         }
 
-        @JsonCreator
+        /**
+         * The status of a wire name.
+         *
+         * @throws IllegalArgumentException when the name is none of the three
+         */
         public static Status fromWire(String wire) {
             for (Status status : values()) {
                 if (status.wire.equals(wire)) {

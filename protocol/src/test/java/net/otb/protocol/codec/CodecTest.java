@@ -20,21 +20,13 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import net.otb.protocol.Applied;
-import net.otb.protocol.BandwidthProfile;
 import net.otb.protocol.CertificateChain;
 import net.otb.protocol.Confirm;
-import net.otb.protocol.Decommission;
 import net.otb.protocol.ErrorCode;
 import net.otb.protocol.ErrorMessage;
-import net.otb.protocol.Hello;
 import net.otb.protocol.Message;
 import net.otb.protocol.Ping;
 import net.otb.protocol.Pong;
-import net.otb.protocol.ProfilePush;
-import net.otb.protocol.Renew;
-import net.otb.protocol.RetryAfter;
-import net.otb.protocol.Welcome;
 import net.otb.protocol.testing.Frames;
 import net.otb.protocol.testing.Frames.Recorder;
 import org.junit.jupiter.api.AfterEach;
@@ -45,28 +37,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class CodecTest {
 
-    static final BandwidthProfile PROFILE =
-            new BandwidthProfile(4, "otb-123456", "business.v1", 1_000_000, 100_000, "2001:DB8::0:1");
-
     /** One sample per message shape (several for the variants that change the JSON). */
     static List<Message> samples() {
-        return List.of(
-                new Hello(List.of(1, 2), "OTB3-000123", "v3", "3.1.0", "0.1.0", PROFILE, List.of("shaping.htb")),
-                new Hello(List.of(1), "OTB2C-9", "v2c", "2.9", "0.1.0", null, null),
-                new Welcome(1, "s-1f2e", 30),
-                ProfilePush.of(PROFILE, 120),
-                new Applied(4, Applied.Status.APPLIED, null),
-                new Applied(4, Applied.Status.REJECTED, "tc refused: é ✓"),
-                new Applied(3, Applied.Status.ROLLED_BACK, "no confirm"),
-                new Confirm(4),
-                new Ping(0),
-                new Pong(Long.MAX_VALUE),
-                new Decommission("box replaced by OTB3-000124"),
-                new Renew("-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----\n"),
-                new CertificateChain("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"),
-                new RetryAfter(17),
-                ErrorMessage.of(ErrorCode.UNSUPPORTED, "type futureThing"),
-                new ErrorMessage("someFutureCode", null));
+        return WireSamples.all().stream().map(WireSamples.Sample::message).toList();
     }
 
     final Recorder recorder = new Recorder();
