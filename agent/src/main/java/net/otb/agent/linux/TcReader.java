@@ -1,8 +1,11 @@
 package net.otb.agent.linux;
 
+import static net.otb.agent.linux.JsonTree.integer;
+import static net.otb.agent.linux.JsonTree.isTrue;
+import static net.otb.agent.linux.JsonTree.items;
+import static net.otb.agent.linux.JsonTree.text;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
@@ -14,6 +17,8 @@ import net.otb.agent.backend.BackendException;
  * Reads the shaping in force back from the kernel. Links, qdiscs and filters come as JSON ({@code -j});
  * classes too on iproute2 ≥ 6.2, whereas older {@code tc} (6.1 in Debian 12, what OpenWrt 23.05 ships is
  * similar) ignores {@code -j} for {@code class show} and prints text, so that one listing is read either way.
+ * The JSON is read into plain maps and lists ({@link JsonTree}) and fields are looked up by name: a missing or
+ * oddly typed field reads as absent, so a tool that adds or reshapes fields we do not use changes nothing.
  */
 final class TcReader {
 
@@ -22,7 +27,6 @@ final class TcReader {
 
     private final CommandRunner runner;
     private final TcCommands commands;
-    private final ObjectMapper json = new ObjectMapper();
 
     TcReader(CommandRunner runner, TcCommands commands) {
         this.runner = runner;
@@ -36,19 +40,19 @@ final class TcReader {
      *         by a device that is not an IFB
      */
     TcState read() throws BackendException {
-        JsonNode links = readJson(commands.showLinks());
         boolean interfacePresent = false;
         boolean ifbPresent = false;
-        for (JsonNode link : links) {
-            String name = link.path("ifname").asText();
-            if (name.equals(commands.iface())) {
+        for (Object link : readJson(commands.showLinks())) {
+            String name = text(link, "ifname");
+            if (commands.iface().equals(name)) {
                 interfacePresent = true;
             }
-            if (name.equals(commands.ifb())) {
-                String kind = link.path("linkinfo").path("info_kind").asText("");
-                if (!kind.equals("ifb")) {
+            if (commands.ifb().equals(name)) {
+                String kind = text(link, "linkinfo", "info_kind");
+                if (!"ifb".equals(kind)) {
+                    String found = kind == null || kind.isEmpty() ? "no kind" : kind;
                     throw new BackendException("device " + commands.ifb() + " exists and is not an IFB device ("
-                            + (kind.isEmpty() ? "no kind" : kind) + "); choose another backend.ifb name");
+                            + found + "); choose another backend.ifb name");
                 }
                 ifbPresent = true;
             }
@@ -57,10 +61,10 @@ final class TcReader {
             return new TcState(false, null, false, null, ifbPresent,
                     ifbPresent ? readHtb(commands.ifb()) : null);
         }
-        JsonNode qdiscs = readJson(commands.showQdiscs(commands.iface()));
+        List<?> qdiscs = readJson(commands.showQdiscs(commands.iface()));
         boolean ingress = false;
-        for (JsonNode qdisc : qdiscs) {
-            if (qdisc.path("kind").asText().equals("ingress")) {
+        for (Object qdisc : qdiscs) {
+            if ("ingress".equals(text(qdisc, "kind"))) {
                 ingress = true;
             }
         }
@@ -71,25 +75,25 @@ final class TcReader {
     }
 
     private TcState.Htb readHtb(String dev) throws BackendException {
-        JsonNode qdiscs = readJson(commands.showQdiscs(dev));
+        List<?> qdiscs = readJson(commands.showQdiscs(dev));
         return hasOurRoot(qdiscs) ? classOf(dev, qdiscs) : null;
     }
 
-    private static boolean hasOurRoot(JsonNode qdiscs) {
-        for (JsonNode qdisc : qdiscs) {
-            if (qdisc.path("root").asBoolean(false) && qdisc.path("kind").asText().equals("htb")
-                    && qdisc.path("handle").asText().equals(TcCommands.ROOT_HANDLE)) {
+    private static boolean hasOurRoot(List<?> qdiscs) {
+        for (Object qdisc : qdiscs) {
+            if (isTrue(qdisc, "root") && "htb".equals(text(qdisc, "kind"))
+                    && TcCommands.ROOT_HANDLE.equals(text(qdisc, "handle"))) {
                 return true;
             }
         }
         return false;
     }
 
-    private TcState.Htb classOf(String dev, JsonNode qdiscs) throws BackendException {
+    private TcState.Htb classOf(String dev, List<?> qdiscs) throws BackendException {
         String leaf = null;
-        for (JsonNode qdisc : qdiscs) {
-            if (qdisc.path("parent").asText().equals(TcCommands.CLASS_ID)) {
-                leaf = qdisc.path("kind").asText(null);
+        for (Object qdisc : qdiscs) {
+            if (TcCommands.CLASS_ID.equals(text(qdisc, "parent"))) {
+                leaf = text(qdisc, "kind");
             }
         }
         CommandResult classes = runRead(commands.showClasses(dev));
@@ -98,12 +102,11 @@ final class TcReader {
     }
 
     private String readRedirect() throws BackendException {
-        for (JsonNode filter : readJson(commands.showIngressFilters())) {
-            for (JsonNode action : filter.path("options").path("actions")) {
-                if (action.path("kind").asText().equals("mirred")
-                        && action.path("mirred_action").asText().equals("redirect")
-                        && action.path("direction").asText().equals("egress")) {
-                    return action.path("to_dev").asText(null);
+        for (Object filter : readJson(commands.showIngressFilters())) {
+            for (Object action : items(filter, "options", "actions")) {
+                if ("mirred".equals(text(action, "kind")) && "redirect".equals(text(action, "mirred_action"))
+                        && "egress".equals(text(action, "direction"))) {
+                    return text(action, "to_dev");
                 }
             }
         }
@@ -117,11 +120,10 @@ final class TcReader {
             return new long[] {0, 0};
         }
         if (out.startsWith("[")) {
-            JsonNode classes = parse(result);
-            for (JsonNode c : classes) {
-                if (c.path("handle").asText().equals(TcCommands.CLASS_ID) && c.path("class").asText().equals("htb")) {
+            for (Object c : parse(result)) {
+                if (TcCommands.CLASS_ID.equals(text(c, "handle")) && "htb".equals(text(c, "class"))) {
                     // JSON rates are bytes per second
-                    return new long[] {c.path("rate").asLong() * 8 / 1000, c.path("ceil").asLong() * 8 / 1000};
+                    return new long[] {integer(c, "rate") * 8 / 1000, integer(c, "ceil") * 8 / 1000};
                 }
             }
             return new long[] {0, 0};
@@ -156,7 +158,7 @@ final class TcReader {
         return Math.round(bits / 1000);
     }
 
-    private JsonNode readJson(List<String> argv) throws BackendException {
+    private List<?> readJson(List<String> argv) throws BackendException {
         return parse(runRead(argv));
     }
 
@@ -168,20 +170,22 @@ final class TcReader {
         return result;
     }
 
-    private JsonNode parse(CommandResult result) throws BackendException {
+    private static List<?> parse(CommandResult result) throws BackendException {
         String out = result.stdout().strip();
         if (out.isEmpty()) {
-            return json.createArrayNode();
+            return List.of();
         }
+        Object json;
         try {
-            JsonNode node = json.readTree(out);
-            if (!node.isArray()) {
-                throw new BackendException("expected a JSON array from " + describe(result));
-            }
-            return node;
-        } catch (JsonProcessingException e) {
-            throw new BackendException("unreadable JSON from " + describe(result) + ": " + e.getOriginalMessage(), e);
+            json = JsonTree.parse(out);
+        } catch (IOException e) {
+            String problem = e instanceof JsonProcessingException p ? p.getOriginalMessage() : e.getMessage();
+            throw new BackendException("unreadable JSON from " + describe(result) + ": " + problem, e);
         }
+        if (!(json instanceof List<?> list)) {
+            throw new BackendException("expected a JSON array from " + describe(result));
+        }
+        return list;
     }
 
     private static String describe(CommandResult result) {

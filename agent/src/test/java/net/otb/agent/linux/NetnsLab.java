@@ -3,8 +3,6 @@ package net.otb.agent.linux;
 import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -38,7 +36,6 @@ public final class NetnsLab implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NetnsLab.class);
 
     private final ProcessCommandRunner shell = new ProcessCommandRunner(List.of(), Duration.ofSeconds(10));
-    private final ObjectMapper json = new ObjectMapper();
     private final String box;
     private final String net;
     private final List<String> created = new ArrayList<>();
@@ -189,11 +186,16 @@ public final class NetnsLab implements AutoCloseable {
         }
         ProcessCommandRunner client = new ProcessCommandRunner(List.of(), Duration.ofSeconds(seconds + 20L));
         CommandResult result = client.run(argv);
-        JsonNode report = json.readTree(result.stdout().isBlank() ? "{}" : result.stdout());
-        if (!result.succeeded() || report.has("error")) {
-            fail("iperf3 failed: " + report.path("error").asText(result.failureMessage()));
+        Object report = JsonTree.parse(result.stdout().isBlank() ? "{}" : result.stdout());
+        String error = JsonTree.text(report, "error");
+        if (!result.succeeded() || error != null) {
+            fail("iperf3 failed: " + (error == null ? result.failureMessage() : error));
         }
-        double mbps = report.path("end").path("sum_received").path("bits_per_second").asDouble() / 1e6;
+        Object bits = JsonTree.at(report, "end", "sum_received", "bits_per_second");
+        if (!(bits instanceof Number)) {
+            fail("iperf3 reported no received rate: " + result.stdout());
+        }
+        double mbps = ((Number) bits).doubleValue() / 1e6;
         LOG.info("{} {} Mbit/s", download ? "download" : "upload", String.format("%.2f", mbps));
         return mbps;
     }
