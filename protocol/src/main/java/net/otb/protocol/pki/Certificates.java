@@ -9,10 +9,10 @@ import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import javax.security.auth.x500.X500Principal;
-import org.bouncycastle.asn1.x500.RDN;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x500.style.BCStyle;
-import org.bouncycastle.asn1.x500.style.IETFUtils;
+import javax.naming.NamingException;
+import javax.naming.directory.Attribute;
+import javax.naming.ldap.LdapName;
+import javax.naming.ldap.Rdn;
 
 /** Reading what matters from X.509 certificates: CN, serial, EKU. */
 public final class Certificates {
@@ -23,14 +23,25 @@ public final class Certificates {
     private Certificates() {
     }
 
-    /** The subject's common name, or {@code null} when it has none. */
+    /**
+     * The subject's common name (the first in the name's encoded order, escaped as RFC 4514 writes it), or
+     * {@code null} when it has none. Read with the JDK's own name parser: a box reads it at every start.
+     */
     public static String commonName(X500Principal subject) {
-        X500Name name = X500Name.getInstance(subject.getEncoded());
-        RDN[] rdns = name.getRDNs(BCStyle.CN);
-        if (rdns.length == 0) {
+        try {
+            // LdapName lists the RDNs right to left of the RFC 2253 text: the encoded order
+            for (Rdn rdn : new LdapName(subject.getName(X500Principal.RFC2253)).getRdns()) {
+                Attribute cn = rdn.toAttributes().get("CN");
+                if (cn != null) {
+                    Object value = cn.get();
+                    return value instanceof String text ? Rdn.escapeValue(text) : null;
+                }
+            }
+            return null;
+        } catch (NamingException e) {
+            // the JDK wrote this text itself; a name it cannot read back has no usable CN
             return null;
         }
-        return IETFUtils.valueToString(rdns[0].getFirst().getValue());
     }
 
     public static String commonName(X509Certificate certificate) {

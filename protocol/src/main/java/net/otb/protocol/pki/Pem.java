@@ -1,5 +1,6 @@
 package net.otb.protocol.pki;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
@@ -8,10 +9,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.cert.X509CertificateHolder;
@@ -22,8 +28,17 @@ import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 
-/** Reads and writes PEM: certificates and chains, PKCS#8 private keys, PKCS#10 requests. */
+/**
+ * Reads and writes PEM: certificates and chains, PKCS#8 private keys, PKCS#10 requests.
+ *
+ * <p>Certificates and unencrypted PKCS#8 keys of the usual algorithms are read with the JDK alone; anything
+ * else (other PEM objects, SEC1 keys, text the JDK refuses) goes to BouncyCastle, which also words the
+ * refusals. A box reads its key, chain and CA at every start, and BouncyCastle's PEM parser and ASN.1 classes
+ * cost it ~160 classes and ~4 MB allocated there (docs/benchmarks.md).
+ */
 public final class Pem {
+
+    private static final String[] KEY_ALGORITHMS = {"EC", "RSA", "Ed25519", "Ed448"};
 
     private Pem() {
     }
@@ -50,6 +65,19 @@ public final class Pem {
     }
 
     public static List<X509Certificate> readCertificates(String pem) throws PkiException {
+        List<byte[]> blocks = blocks(pem, "CERTIFICATE");
+        if (blocks != null && !blocks.isEmpty()) {
+            try {
+                CertificateFactory factory = CertificateFactory.getInstance("X.509");
+                List<X509Certificate> certificates = new ArrayList<>(blocks.size());
+                for (byte[] der : blocks) {
+                    certificates.add((X509Certificate) factory.generateCertificate(new ByteArrayInputStream(der)));
+                }
+                return certificates;
+            } catch (CertificateException | ClassCastException e) {
+                // BouncyCastle below words the refusal as it always has
+            }
+        }
         List<X509Certificate> certificates = new ArrayList<>();
         JcaX509CertificateConverter converter = new JcaX509CertificateConverter();
         for (Object object : readObjects(new StringReader(pem), "certificate chain")) {
@@ -69,6 +97,17 @@ public final class Pem {
     }
 
     public static PrivateKey readPrivateKey(String pem) throws PkiException {
+        List<byte[]> blocks = blocks(pem, "PRIVATE KEY");
+        if (blocks != null && blocks.size() == 1) {
+            PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(blocks.get(0));
+            for (String algorithm : KEY_ALGORITHMS) {
+                try {
+                    return KeyFactory.getInstance(algorithm).generatePrivate(spec);
+                } catch (GeneralSecurityException e) {
+                    // not this algorithm's key: try the next, then BouncyCastle
+                }
+            }
+        }
         List<Object> objects = readObjects(new StringReader(pem), "private key");
         if (objects.size() != 1) {
             throw new PkiException("expected exactly one private key, found " + objects.size() + " PEM objects");
@@ -80,7 +119,8 @@ public final class Pem {
                 return converter.getPrivateKey(info);
             }
             if (object instanceof PEMKeyPair pair) {
-                return converter.getKeyPair(pair).getPrivate();
+                // a SEC1 key may omit its public half, which getKeyPair needs and the agent does not
+                return converter.getPrivateKey(pair.getPrivateKeyInfo());
             }
             throw new PkiException("expected a private key, found " + describe(object));
         } catch (IOException e) {
@@ -135,6 +175,39 @@ public final class Pem {
             throw new PkiException("unreadable PEM " + what + ": " + e.getMessage(), e);
         }
         return objects;
+    }
+
+    /**
+     * The DER of each PEM block of {@code label} in {@code pem}, or {@code null} when the text holds a block of
+     * another label, PEM headers (an encrypted key) or damaged Base64: cases left to BouncyCastle.
+     */
+    private static List<byte[]> blocks(String pem, String label) {
+        String begin = "-----BEGIN " + label + "-----";
+        String end = "-----END " + label + "-----";
+        List<byte[]> blocks = new ArrayList<>();
+        StringBuilder base64 = null;
+        for (String line : pem.split("\r?\n")) {
+            String trimmed = line.strip();
+            if (base64 == null) {
+                if (trimmed.equals(begin)) {
+                    base64 = new StringBuilder();
+                } else if (trimmed.startsWith("-----")) {
+                    return null;
+                }
+            } else if (trimmed.equals(end)) {
+                try {
+                    blocks.add(Base64.getDecoder().decode(base64.toString()));
+                } catch (IllegalArgumentException e) {
+                    return null;
+                }
+                base64 = null;
+            } else if (trimmed.startsWith("-----") || trimmed.indexOf(':') >= 0) {
+                return null;
+            } else {
+                base64.append(trimmed);
+            }
+        }
+        return base64 == null ? blocks : null;
     }
 
     private static String describe(Object object) {
