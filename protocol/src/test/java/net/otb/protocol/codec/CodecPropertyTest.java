@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -57,6 +58,34 @@ class CodecPropertyTest {
         assertThat(outcome.delivered).containsExactlyElementsOf(messages);
         assertThat(outcome.escaped).isEmpty();
         assertThat(outcome.inputsReleased).isTrue();
+    }
+
+    @Property(tries = 400)
+    void everyRefusalOfAPayloadIsOneShortLineWithoutJacksonAdvice(@ForAll("payloads") String payload) {
+        byte[] bytes = payload.getBytes(StandardCharsets.UTF_8);
+        try {
+            Object read = MessageMapper.instance().read(bytes, 0, bytes.length);
+            assertThat(read).isInstanceOfAny(Message.class, UnknownMessage.class);
+        } catch (ProtocolException e) {
+            assertThat(e.code()).isEqualTo(ErrorCode.INVALID_MESSAGE);
+            assertThat(e.getMessage()).hasSizeBetween(1, MessageMapper.MAX_DETAIL_LENGTH)
+                    .doesNotContain("\n", "\r", "`", "Feature", "[Source");
+        }
+    }
+
+    /** Valid messages with a few characters changed or inserted: mostly JSON, often wrong. */
+    @Provide
+    Arbitrary<String> payloads() {
+        Arbitrary<String> valid = Arbitraries.of(CodecTest.samples()).map(m -> new String(MessageMapper.instance()
+                .write(m), StandardCharsets.UTF_8));
+        Arbitrary<String> noise = Arbitraries.strings().withChars("{}[]\":,.-+e0159tfnul\\ \u0001\u00e9")
+                .ofMaxLength(4);
+        return Combinators.combine(valid, Arbitraries.integers().between(0, 400), noise, Arbitraries.of(true, false))
+                .as((json, at, text, replace) -> {
+                    int i = at % (json.length() + 1);
+                    int end = replace ? Math.min(json.length(), i + text.length()) : i;
+                    return json.substring(0, i) + text + json.substring(end);
+                });
     }
 
     @Provide
