@@ -110,8 +110,13 @@ public final class FleetTrustManager extends X509ExtendedTrustManager {
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
             throws CertificateException {
-        checked(chain, () -> pkix.checkServerTrusted(chain, authType, engine), Certificates.EKU_SERVER_AUTH, "server",
-                engine);
+        // PKIX without the JDK's host check, then ours (see ServerNames: the JDK's loads the public CA store)
+        checked(chain, () -> {
+            pkix.checkServerTrusted(chain, authType);
+            if (engine != null && "HTTPS".equalsIgnoreCase(engine.getSSLParameters().getEndpointIdentificationAlgorithm())) {
+                ServerNames.check(chain[0], engine.getPeerHost());
+            }
+        }, Certificates.EKU_SERVER_AUTH, "server", engine);
     }
 
     @Override
@@ -160,8 +165,8 @@ public final class FleetTrustManager extends X509ExtendedTrustManager {
     }
 
     /**
-     * Checks a peer's chain. A server certificate also goes through the JDK's PKIX validation, which checks
-     * the host name the box dialled. A box's certificate does not: on the server's hot path PKIX cost more
+     * Checks a peer's chain. A server certificate also goes through the JDK's PKIX validation, then
+     * {@link ServerNames} checks the host name the box dialled. A box's certificate does not: on the server's hot path PKIX cost more
      * CPU than the handshake's crypto (docs/benchmarks.md), and the fleet's path is always one step, a leaf
      * signed by an anchor, for which {@link #checkLeaf} does what RFC 5280 asks of such a path.
      *
