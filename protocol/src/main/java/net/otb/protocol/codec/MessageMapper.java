@@ -74,7 +74,12 @@ public final class MessageMapper {
     }
 
     /**
-     * Decodes one frame's payload.
+     * Decodes one frame's payload. Unknown fields are skipped and {@code type} may come anywhere in the object.
+     * Values are never coerced: a number field takes a JSON integer within its Java type, a string field a
+     * string; null stands for an absent string, list or profile, and is refused for a number. Duplicate keys,
+     * anything after the object, nesting deeper than {@link #MAX_NESTING_DEPTH}, numbers longer than 32
+     * characters and strings longer than a frame are refused. An unknown type is answered only once its whole
+     * object parsed.
      *
      * @return a {@link Message}, or an {@link UnknownMessage} when the {@code type} is unknown
      * @throws ProtocolException when the payload is not a JSON object of a known shape
@@ -399,8 +404,8 @@ public final class MessageMapper {
 
     /**
      * The detail as one short line of text: it echoes the peer's input at times, and goes back in an
-     * {@code error} frame and into logs. Control characters and lone surrogates become '?', so that the
-     * detail always encodes.
+     * {@code error} frame and into logs, where a line break or half a character would mislead the reader.
+     * Control characters and lone surrogates become '?'; a cut never splits a surrogate pair.
      */
     static String oneLine(String detail) {
         int length = Math.min(detail.length(), MAX_DETAIL_LENGTH);
