@@ -5,7 +5,7 @@
 # Example: agent/dist/bench-agent.sh 10 -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 # To measure the jlink runtime (agent/dist/jlink.sh) instead of this JDK:
 #   R=agent/target/otb-agent-runtime; OTB_AGENT_JAVA=$R/bin/java OTB_AGENT_JAR=$R/lib/otb-agent.jar \
-#     agent/dist/bench-agent.sh 10 -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 \
+#     agent/dist/bench-agent.sh 10 -Xms4m -Xmn3m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 \
 #     -XX:ReservedCodeCacheSize=16m -XX:MaxMetaspaceSize=48m -Xss512k -XX:-UsePerfData -XX:SharedArchiveFile=$R/lib/otb-agent.jsa
 set -eu
 cd "$(dirname "$0")/../.."
@@ -20,8 +20,8 @@ if [ ! -f "$cp" ] || [ agent/pom.xml -nt "$cp" ]; then
 fi
 # the recommended flags of agent/dist/otb-agent.service unless others are given
 if [ $# -eq 0 ]; then
-  set -- -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=16m -XX:MaxMetaspaceSize=48m -Xss512k \
-         -XX:CICompilerCount=1 -XX:-UsePerfData
+  set -- -Xms4m -Xmn3m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=16m -XX:MaxMetaspaceSize=48m \
+         -Xss512k -XX:CICompilerCount=1 -XX:-UsePerfData
 fi
 exec java -cp "agent/target/test-classes:agent/target/classes:$(cat "$cp")" \
   net.otb.agent.bench.AgentFootprint "${OTB_AGENT_JAR:-agent/target/otb-agent.jar}" "$idle" "$@"
