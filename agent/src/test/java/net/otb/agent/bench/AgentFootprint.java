@@ -23,7 +23,8 @@ import net.otb.protocol.testing.TestPki;
  * The agent's footprint benchmark (DESIGN §8: -Xmx16m, RSS ≤ 64 MB, start → connected ≤ 1.5 s, idle CPU ~0).
  * Starts a local mTLS test server, then the real agent jar as a child process with {@code -Xmx16m} against it,
  * and prints: start → hello (TLS up, hello sent), start → first profile applied, RSS and peak RSS (from /proc),
- * heap used (jcmd GC.heap_info), thread count, and CPU used while idle.
+ * heap used (jcmd GC.heap_info, all generations), thread count, classes loaded (jcmd VM.class_hierarchy, with the
+ * libraries the agent keeps off its start path counted apart), and CPU used while idle.
  *
  * <p>Run: {@code agent/dist/bench-agent.sh} (builds the jar if needed). Arguments: the agent jar, the idle
  * seconds to watch (default 10), then extra JVM flags for the agent.
@@ -102,6 +103,7 @@ public final class AgentFootprint {
                             .limit(25).forEach(System.out::println);
                 }
                 String heap = heapUsed(pid);
+                String classes = classesLoaded(pid);
                 if (jvmFlags.stream().anyMatch(f -> f.startsWith("-XX:NativeMemoryTracking"))) {
                     System.out.println(jcmd(pid, "VM.native_memory", "summary"));
                 }
@@ -116,6 +118,7 @@ public final class AgentFootprint {
                 System.out.printf("  RSS                            %6.1f MB (peak %.1f MB)%n", rssKb / 1024.0, peakKb / 1024.0);
                 System.out.printf("  heap used                      %s%n", heap);
                 System.out.printf("  threads                        %6d%n", threads);
+                System.out.printf("  classes loaded                 %s%n", classes);
                 System.out.printf("  idle CPU                       %6.2f %% of one core over %.0f s%n",
                         100 * cpuIdle / idleWall, idleWall);
                 System.out.printf("  agent log                      %s%n", dir.resolve("agent.log"));
@@ -169,14 +172,45 @@ public final class AgentFootprint {
         return out;
     }
 
+    /** Used and committed over every generation (the serial collector reports young and tenured apart). */
     private static String heapUsed(long pid) throws Exception {
         String out = jcmd(pid, "GC.heap_info");
         Matcher m = Pattern.compile("total (\\d+)K, used (\\d+)K").matcher(out);
-        if (m.find()) {
-            return String.format("%6.1f MB (committed %.1f MB)", Long.parseLong(m.group(2)) / 1024.0,
-                    Long.parseLong(m.group(1)) / 1024.0);
+        long total = 0;
+        long used = 0;
+        boolean found = false;
+        while (m.find()) {
+            found = true;
+            total += Long.parseLong(m.group(1));
+            used += Long.parseLong(m.group(2));
+        }
+        if (found) {
+            return String.format("%6.1f MB (committed %.1f MB)", used / 1024.0, total / 1024.0);
         }
         return "unavailable (jcmd: " + out.strip().lines().findFirst().orElse("no output") + ")";
+    }
+
+    /** How many classes the agent loaded, and how many of the libraries it keeps off its start path. */
+    private static String classesLoaded(long pid) throws Exception {
+        String out = jcmd(pid, "VM.class_hierarchy");
+        String[] watched = {"com.fasterxml.jackson.databind.", "org.bouncycastle.", "picocli."};
+        long[] counts = new long[watched.length];
+        long total = 0;
+        for (String line : out.lines().toList()) {
+            int slash = line.indexOf('/');
+            if (slash < 0) {
+                continue;
+            }
+            String name = line.substring(0, slash).replaceFirst("^[|\\s-]*", "");
+            total++;
+            for (int i = 0; i < watched.length; i++) {
+                if (name.startsWith(watched[i])) {
+                    counts[i]++;
+                }
+            }
+        }
+        return String.format("%6d (jackson-databind %d, bouncycastle %d, picocli %d)", total, counts[0], counts[1],
+                counts[2]);
     }
 
     /** Waits out a measuring window, failing the run if the agent exits during it. */
