@@ -56,9 +56,19 @@ public final class AgentFootprint {
             server.heartbeatSeconds(30);
             warmUp(server, pki);
             Path config = dir.resolve("agent.properties");
-            Files.writeString(config, String.join("\n", "servers=127.0.0.1:" + server.port(), "tls.key=agent.key",
-                    "tls.certificate=agent.crt", "tls.ca=ca.crt", "state.dir=state", "backend=memory",
-                    "renewal.window.days=1", ""));
+            // OTB_BENCH_BACKEND (default memory) and its options, e.g. linux-tc with "interface=otbwan0" inside the
+            // network namespace of agent/dist/bench-agent-tc.sh: the backend a real box runs
+            String backend = System.getenv().getOrDefault("OTB_BENCH_BACKEND", "memory");
+            List<String> lines = new ArrayList<>(List.of("servers=127.0.0.1:" + server.port(), "tls.key=agent.key",
+                    "tls.certificate=agent.crt", "tls.ca=ca.crt", "state.dir=state", "backend=" + backend,
+                    "renewal.window.days=1"));
+            for (String option : System.getenv().getOrDefault("OTB_BENCH_BACKEND_OPTIONS", "").split(",")) {
+                if (!option.isBlank()) {
+                    lines.add("backend." + option.strip());
+                }
+            }
+            lines.add("");
+            Files.writeString(config, String.join("\n", lines));
             List<String> command = new ArrayList<>();
             // OTB_AGENT_JAVA: the java of the runtime to measure, e.g. the jlink image of agent/dist/jlink.sh
             String java = System.getenv("OTB_AGENT_JAVA");
@@ -107,8 +117,8 @@ public final class AgentFootprint {
                 if (jvmFlags.stream().anyMatch(f -> f.startsWith("-XX:NativeMemoryTracking"))) {
                     System.out.println(jcmd(pid, "VM.native_memory", "summary"));
                 }
-                System.out.printf("agent footprint (%s on %s, flags %s)%n", jar.getFileName(), command.get(0),
-                        String.join(" ", jvmFlags));
+                System.out.printf("agent footprint (%s on %s, backend %s, flags %s)%n", jar.getFileName(),
+                        command.get(0), backend, String.join(" ", jvmFlags));
                 System.out.printf("  start -> hello (TLS up)        %6d ms%n", TimeUnit.NANOSECONDS.toMillis(hello - start));
                 System.out.printf("  start -> first profile applied %6d ms%n", TimeUnit.NANOSECONDS.toMillis(applied - start));
                 System.out.printf("  agent CPU until hello          %6d ms (all its threads; the wall time above also "
