@@ -10,14 +10,19 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
- * Runs a probe in a class loader that sees the test class path without jackson-databind and jackson-annotations.
+ * Runs a probe in a class loader that sees the test class path without jackson-databind, jackson-annotations and
+ * picocli.
  * The agent's pom still brings them in (through the protocol module), so only this shows that a class works
  * without them: a reference to either fails with {@link NoClassDefFoundError} when the probe runs.
  */
 public final class WithoutDatabind extends ClassLoader {
 
+    /**
+     * What the agent keeps off its path (docs/benchmarks.md, Agent): databind and its annotations, and picocli,
+     * which the protocol module's tools use but the agent's own command line does not.
+     */
     private static final List<String> HIDDEN = List.of("com.fasterxml.jackson.databind.",
-            "com.fasterxml.jackson.annotation.");
+            "com.fasterxml.jackson.annotation.", "picocli.");
 
     private final ClassLoader source;
 
