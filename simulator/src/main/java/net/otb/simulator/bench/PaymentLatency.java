@@ -6,6 +6,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -90,8 +91,18 @@ public final class PaymentLatency {
         }
     }
 
-    /** The measured changes, in order, and what the run was made on. */
-    public record Report(List<Timeline> timelines, LoadAverage loadBefore, LoadAverage loadAfter, String tls) {
+    /**
+     * The measured changes, in order, and what the run was made on.
+     *
+     * @param cpuNanos the CPU time this process (server, agents, HTTP client) spent over the measured changes
+     */
+    public record Report(List<Timeline> timelines, LoadAverage loadBefore, LoadAverage loadAfter, String tls,
+                         long cpuNanos) {
+
+        /** CPU time per measured change, in milliseconds, everything in this process included. */
+        public double cpuMillisPerChange() {
+            return cpuNanos / 1e6 / Math.max(1, timelines.size());
+        }
 
         public Latencies.Summary summary(Timeline.Stage stage) {
             return stage.summary(timelines);
@@ -170,6 +181,7 @@ public final class PaymentLatency {
             }
             say("measuring %d changes, one box at a time, Starter ↔ Business alternately", settings.samples());
             List<Timeline> timelines = new ArrayList<>(settings.samples());
+            long cpuBefore = processCpuNanos();
             int step = Math.max(1, settings.samples() / 5);
             for (int i = 0; i < settings.samples(); i++) {
                 timelines.add(change(api, boxes.get((settings.warmup() + i) % boxes.size())));
@@ -177,7 +189,8 @@ public final class PaymentLatency {
                     say("  %d/%d", i + 1, settings.samples());
                 }
             }
-            return new Report(List.copyOf(timelines), before, LoadAverage.now(), server.tlsProviderName());
+            long cpu = processCpuNanos() - cpuBefore;
+            return new Report(List.copyOf(timelines), before, LoadAverage.now(), server.tlsProviderName(), cpu);
         } catch (IOException e) {
             throw new LatencyFailure("cannot reach the server's HTTP API: " + e, e);
         } catch (ServerApi.ApiException e) {
@@ -291,6 +304,11 @@ public final class PaymentLatency {
         } catch (ExecutionException e) {
             throw new LatencyFailure(what + " failed: " + e.getCause(), e.getCause());
         }
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     private void say(String format, Object... args) {

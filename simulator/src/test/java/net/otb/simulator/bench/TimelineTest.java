@@ -23,6 +23,7 @@ class TimelineTest {
         assertThat(Timeline.Stage.SHAPER.nanos(t)).isEqualTo(30 * MS);
         assertThat(Timeline.Stage.SHAPER_TO_APPLIED.nanos(t)).isEqualTo(1 * MS);
         assertThat(Timeline.Stage.PAY_TO_APPLIED.nanos(t)).isEqualTo(42 * MS);
+        assertThat(Timeline.Stage.PAY_TO_APPLIED_LESS_SHAPER.nanos(t)).isEqualTo(12 * MS);
         assertThat(Timeline.Stage.APPLIED_TO_CONFIRM.nanos(t)).isEqualTo(8 * MS);
         assertThat(Timeline.Stage.PAY_TO_CONFIRM.nanos(t)).isEqualTo(50 * MS);
     }
