@@ -26,10 +26,11 @@ public final class LatencyCommand implements java.util.concurrent.Callable<Integ
 
     static final double BUDGET_P50_MS = 50;
 
-    @Option(names = "--samples", defaultValue = "200", description = "measured changes (default: ${DEFAULT-VALUE})")
+    @Option(names = "--samples", defaultValue = "300", description = "measured changes (default: ${DEFAULT-VALUE})")
     int samples;
 
-    @Option(names = "--warmup", defaultValue = "50", description = "changes made first, not counted (default: ${DEFAULT-VALUE})")
+    @Option(names = "--warmup", defaultValue = "300",
+            description = "changes made first, not counted: the JIT still compiles the path after 50 (default: ${DEFAULT-VALUE})")
     int warmup;
 
     @Option(names = "--models", defaultValue = "v2b,v2c,v3", split = ",",
