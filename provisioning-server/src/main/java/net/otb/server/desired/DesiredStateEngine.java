@@ -2,8 +2,13 @@ package net.otb.server.desired;
 
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 import net.otb.protocol.IpAddresses;
 import net.otb.server.catalog.Catalog;
@@ -28,6 +33,11 @@ public final class DesiredStateEngine {
     public record NewService(String name, String account, String offer, ServiceStatus status, String serviceIp,
                              String deviceId) {
     }
+
+    private static final String INSERT_PROFILE = "INSERT INTO desired_profiles (service_name, generation, offer, "
+            + "down_kbps, up_kbps, service_ip, actor, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+    private static final String UPDATE_OFFER =
+            "UPDATE services SET offer = ?, desired_generation = ?, updated_at = ? WHERE name = ?";
 
     private final Supplier<Catalog> catalog;
     private final Services services;
@@ -107,10 +117,9 @@ public final class DesiredStateEngine {
         Catalog.Offer offer = offer(offerName);
         long generation = service.desiredGeneration() + 1;
         DesiredProfile profile = insertProfile(tx, serviceName, generation, offer, service.serviceIp(), actor);
-        tx.update("UPDATE services SET offer = ?, desired_generation = ?, updated_at = ? WHERE name = ?",
-                offer.name(), generation, tx.now(), serviceName);
+        tx.update(UPDATE_OFFER, offer.name(), generation, tx.now(), serviceName);
         audit.append(tx, actor, "desired.changed", serviceName, service.deviceId(), generation,
-                "offer " + service.offer() + " -> " + offer.name() + " (" + offer.downKbps() + "/" + offer.upKbps() + " kbps)");
+                changeDetails(service.offer(), offer));
         if (service.deviceId() != null) {
             tasks.supersede(tx, service.deviceId(), serviceName, TaskKind.PROFILE, generation,
                     "superseded by generation " + generation);
@@ -118,6 +127,97 @@ public final class DesiredStateEngine {
             notifyAfterCommit(tx, service.deviceId());
         }
         return profile;
+    }
+
+    /**
+     * What {@link #setDesiredOffers} did.
+     *
+     * @param profiles the new desired profile of each service, in the order the services were given
+     * @param devices the bound boxes, in the same order, told after the commit
+     */
+    public record OfferChanges(String offer, List<DesiredProfile> profiles, List<String> devices) {
+        public OfferChanges {
+            profiles = List.copyOf(profiles);
+            devices = List.copyOf(devices);
+        }
+    }
+
+    /**
+     * {@link #setDesiredOffer(Tx, String, String, String)} for many services at once, leaving the same rows as
+     * that method called once per service in the given order (ids and times aside: the rows are numbered in
+     * the given order, all with one timestamp), in six statements whatever the number of services: one
+     * locking read ({@code name = ANY(?)}), then the per-service path's own five writes, each as one JDBC batch
+     * (the new profiles, the services' offer and generation, the audit events, the superseded tasks, the new
+     * tasks). Batches rather than set-based {@code UPDATE … WHERE name = ANY(?)}: H2 checks such a condition
+     * against the whole array for every row it touches, so a batch of 1,000 costs 2-3 times more that way;
+     * on PostgreSQL the set-based form would be about twice as fast as the batches.
+     *
+     * <p>Each service gets generation + 1 with the offer's bandwidth and its own IP, read from its locked
+     * row; its bound box a {@code todo} push task (its older open ones superseded); a {@code desired.changed}
+     * event by {@code actor}. The boxes are told after the commit, and only then (never for a rolled-back
+     * transaction). As in the per-service path: a service already on the offer still gets a new generation
+     * (a re-push); the status is not checked, so a suspended or terminated service changes too (the order
+     * system's offer change checks {@code active} before it reaches the engine); a service with no box gets its
+     * profile and event only. Rows are locked in name order, so two bulk changes never deadlock. The
+     * transaction holds every row it changes until it ends: give a few thousand services at most per call.
+     *
+     * @param serviceNames the services, each at most once; none means nothing to do
+     * @return the new profiles in the given order, and the boxes told after the commit
+     * @throws DesiredStateException UNKNOWN_OFFER; UNKNOWN_SERVICE naming every service that does not exist
+     *         (checked before anything is written; let it roll the transaction back, as the per-service path's
+     *         refusal would); INVALID when a service is listed twice
+     */
+    public OfferChanges setDesiredOffers(Tx tx, List<String> serviceNames, String offerName, String actor)
+            throws SQLException {
+        Catalog.Offer offer = offer(offerName);
+        Set<String> distinct = new HashSet<>(serviceNames);
+        if (distinct.size() != serviceNames.size()) {
+            throw new DesiredStateException(DesiredStateException.Reason.INVALID,
+                    "services listed more than once: " + sample(duplicates(serviceNames)));
+        }
+        if (serviceNames.isEmpty()) {
+            return new OfferChanges(offer.name(), List.of(), List.of());
+        }
+        Map<String, Service> locked = new HashMap<>();
+        for (Service service : services.lockAll(tx, serviceNames)) {
+            locked.put(service.name(), service);
+        }
+        if (locked.size() != serviceNames.size()) {
+            List<String> unknown = serviceNames.stream().filter(name -> !locked.containsKey(name)).toList();
+            throw new DesiredStateException(DesiredStateException.Reason.UNKNOWN_SERVICE,
+                    "no service " + sample(unknown));
+        }
+        Instant now = tx.now();
+        List<DesiredProfile> profiles = new ArrayList<>(serviceNames.size());
+        List<Object[]> profileRows = new ArrayList<>(serviceNames.size());
+        List<Object[]> serviceRows = new ArrayList<>(serviceNames.size());
+        List<AuditLog.Entry> events = new ArrayList<>(serviceNames.size());
+        List<PushTasks.TaskKey> newTasks = new ArrayList<>();
+        for (String name : serviceNames) {
+            Service service = locked.get(name);
+            long generation = service.desiredGeneration() + 1;
+            // the IP comes from the locked service row, as in the per-service path: nothing else can reach it
+            profiles.add(new DesiredProfile(name, generation, offer.name(), offer.downKbps(), offer.upKbps(),
+                    service.serviceIp(), actor, now));
+            profileRows.add(new Object[] {name, generation, offer.name(), offer.downKbps(), offer.upKbps(),
+                    service.serviceIp(), actor, now});
+            serviceRows.add(new Object[] {offer.name(), generation, now, name});
+            events.add(new AuditLog.Entry(actor, "desired.changed", name, service.deviceId(), generation,
+                    changeDetails(service.offer(), offer)));
+            if (service.deviceId() != null) {
+                newTasks.add(new PushTasks.TaskKey(service.deviceId(), name, TaskKind.PROFILE, generation));
+            }
+        }
+        tx.batch(INSERT_PROFILE, profileRows);
+        tx.batch(UPDATE_OFFER, serviceRows);
+        audit.appendAll(tx, events);
+        tasks.supersedeAll(tx, newTasks);
+        tasks.ensureAll(tx, newTasks);
+        List<String> devicesToTell = newTasks.stream().map(PushTasks.TaskKey::deviceId).toList();
+        if (!devicesToTell.isEmpty()) {
+            tx.afterCommit(() -> devicesToTell.forEach(notifier::deviceChanged));
+        }
+        return new OfferChanges(offer.name(), profiles, devicesToTell);
     }
 
     /** {@link #bindService(Tx, String, String, String)} by the {@code system} actor. */
@@ -225,10 +325,23 @@ public final class DesiredStateEngine {
     private DesiredProfile insertProfile(Tx tx, String serviceName, long generation, Catalog.Offer offer, String ip,
                                          String actor) throws SQLException {
         Instant now = tx.now();
-        tx.update("INSERT INTO desired_profiles (service_name, generation, offer, down_kbps, up_kbps, service_ip, "
-                + "actor, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                serviceName, generation, offer.name(), offer.downKbps(), offer.upKbps(), ip, actor, now);
+        tx.update(INSERT_PROFILE, serviceName, generation, offer.name(), offer.downKbps(), offer.upKbps(), ip, actor, now);
         return new DesiredProfile(serviceName, generation, offer.name(), offer.downKbps(), offer.upKbps(), ip, actor, now);
+    }
+
+    private static String changeDetails(String previousOffer, Catalog.Offer offer) {
+        return "offer " + previousOffer + " -> " + offer.name() + " (" + offer.downKbps() + "/" + offer.upKbps() + " kbps)";
+    }
+
+    private static List<String> duplicates(List<String> names) {
+        Set<String> seen = new HashSet<>();
+        return names.stream().filter(name -> !seen.add(name)).distinct().toList();
+    }
+
+    /** Up to ten names, and how many more: an error detail stays one readable line. */
+    private static String sample(List<String> names) {
+        String shown = String.join(", ", names.subList(0, Math.min(10, names.size())));
+        return names.size() > 10 ? shown + " (and " + (names.size() - 10) + " more)" : shown;
     }
 
     private void notifyAfterCommit(Tx tx, String deviceId) {

@@ -3,6 +3,7 @@ package net.otb.server.desired;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +15,14 @@ public final class PushTasks {
 
     private static final String COLUMNS = "id, device_id, service_name, kind, generation, state, outcome, attempts, "
             + "rollbacks, created_at, updated_at, sent_at, done_at, detail";
+
+    private static final String SUPERSEDE = "UPDATE push_tasks SET state = ?, outcome = 'superseded', detail = ?, "
+            + "updated_at = ?, done_at = ? WHERE device_id = ? AND service_name = ? AND kind = ? AND generation < ? "
+            + "AND state IN (?, ?)";
+
+    /** A box's task of one kind for one service at one generation. */
+    public record TaskKey(String deviceId, String serviceName, TaskKind kind, long generation) {
+    }
 
     public Optional<PushTask> find(Tx tx, String deviceId, String serviceName, TaskKind kind, long generation)
             throws SQLException {
@@ -39,10 +48,43 @@ public final class PushTasks {
     public int supersede(Tx tx, String deviceId, String serviceName, TaskKind kind, long belowGeneration, String detail)
             throws SQLException {
         Instant now = tx.now();
-        return tx.update("UPDATE push_tasks SET state = ?, outcome = 'superseded', detail = ?, updated_at = ?, done_at = ? "
-                + "WHERE device_id = ? AND service_name = ? AND kind = ? AND generation < ? AND state IN (?, ?)",
-                TaskState.DONE, detail, now, now, deviceId, serviceName, kind, belowGeneration,
+        return tx.update(SUPERSEDE, TaskState.DONE, detail, now, now, deviceId, serviceName, kind, belowGeneration,
                 TaskState.QUEUED, TaskState.DOING);
+    }
+
+    /**
+     * {@link #ensure} for many tasks at once, as one JDBC batch: each is created {@code todo} unless it exists.
+     * Created in the order given (their ids grow in that order).
+     *
+     * @return how many were created
+     */
+    public int ensureAll(Tx tx, List<TaskKey> keys) throws SQLException {
+        Instant now = tx.now();
+        List<Object[]> rows = new ArrayList<>(keys.size());
+        for (TaskKey key : keys) {
+            rows.add(new Object[] {key.deviceId(), key.serviceName(), key.kind(), key.generation(), TaskState.QUEUED, now,
+                    now, key.deviceId(), key.serviceName(), key.kind(), key.generation()});
+        }
+        // the casts type the parameters of the SELECT list, which PostgreSQL would otherwise take for text
+        return tx.batch("INSERT INTO push_tasks (device_id, service_name, kind, generation, state, attempts, rollbacks, "
+                + "created_at, updated_at) SELECT CAST(? AS VARCHAR(64)), CAST(? AS VARCHAR(128)), CAST(? AS VARCHAR(16)), "
+                + "CAST(? AS BIGINT), CAST(? AS VARCHAR(8)), 0, 0, CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP) "
+                + "WHERE NOT EXISTS (SELECT 1 FROM push_tasks WHERE device_id = ? AND service_name = ? AND kind = ? "
+                + "AND generation = ?)", rows);
+    }
+
+    /**
+     * {@link #supersede} for many tasks at once, as one JDBC batch: for each key, closes the box's open tasks of
+     * that kind for that service below the key's generation, with the detail "superseded by generation N".
+     */
+    public int supersedeAll(Tx tx, List<TaskKey> below) throws SQLException {
+        Instant now = tx.now();
+        List<Object[]> rows = new ArrayList<>(below.size());
+        for (TaskKey key : below) {
+            rows.add(new Object[] {TaskState.DONE, "superseded by generation " + key.generation(), now, now,
+                    key.deviceId(), key.serviceName(), key.kind(), key.generation(), TaskState.QUEUED, TaskState.DOING});
+        }
+        return tx.batch(SUPERSEDE, rows);
     }
 
     public void markSent(Tx tx, long id) throws SQLException {

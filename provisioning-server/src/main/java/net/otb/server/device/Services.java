@@ -2,6 +2,7 @@ package net.otb.server.device;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import net.otb.server.store.Tx;
@@ -22,6 +23,21 @@ public final class Services {
     /** The service, its row locked until the transaction ends: the way to serialize changes of one service. */
     public Optional<Service> lock(Tx tx, String name) throws SQLException {
         return tx.queryOne("SELECT " + COLUMNS + " FROM services WHERE name = ? FOR UPDATE", Services::map, name);
+    }
+
+    /**
+     * The services named in {@code names} that exist, in name order, their rows locked until the transaction
+     * ends (in that order, so two transactions locking overlapping sets wait for each other, never deadlock).
+     */
+    public List<Service> lockAll(Tx tx, Collection<String> names) throws SQLException {
+        return tx.query("SELECT " + COLUMNS + " FROM services WHERE name = ANY(?) ORDER BY name FOR UPDATE",
+                Services::map, tx.textArray(names));
+    }
+
+    /** Names of the services with this offer and status, in name order, at most {@code limit}. */
+    public List<String> namesByOffer(Tx tx, String offer, ServiceStatus status, int limit) throws SQLException {
+        return tx.query("SELECT name FROM services WHERE offer = ? AND status = ? ORDER BY name LIMIT ?",
+                row -> row.getString(1), offer, status, limit);
     }
 
     /** The service bound to a box, if any. */

@@ -1,5 +1,6 @@
 package net.otb.server.store;
 
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -10,6 +11,7 @@ import java.sql.Types;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
@@ -62,6 +64,37 @@ public final class Tx {
             bind(statement, args);
             return statement.executeUpdate();
         }
+    }
+
+    /**
+     * Executes one INSERT, UPDATE or DELETE for each row of arguments as a single JDBC batch (a few round trips
+     * instead of one per row on PostgreSQL, one parsed statement on H2), in order; returns the total row count.
+     */
+    public int batch(String sql, List<Object[]> rows) throws SQLException {
+        if (rows.isEmpty()) {
+            return 0;
+        }
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            for (Object[] args : rows) {
+                bind(statement, args);
+                statement.addBatch();
+            }
+            int total = 0;
+            for (int count : statement.executeBatch()) {
+                // a driver may answer SUCCESS_NO_INFO (-2) for a row it did not count
+                total += Math.max(count, 0);
+            }
+            return total;
+        }
+    }
+
+    /**
+     * A SQL array of texts, to bind to {@code = ANY(?)}: one statement for a whole set of keys, with the same
+     * text (so the same cached plan) whatever their number, and an index lookup on H2 and PostgreSQL alike.
+     * H2 also checks each row it finds against the whole array, so keep arrays to a few thousand values.
+     */
+    public Array textArray(Collection<String> values) throws SQLException {
+        return connection.createArrayOf("VARCHAR", values.toArray(new String[0]));
     }
 
     /** Executes an INSERT into a table with an identity column {@code id} and returns the new id. */
