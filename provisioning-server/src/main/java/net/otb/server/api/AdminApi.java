@@ -72,6 +72,50 @@ public final class AdminApi implements ApiModule {
         }
     }
 
+    /**
+     * Body of {@code POST /1.0/admin/desiredOffers}: the services to move to {@code offer}, either by name or as
+     * the first {@code limit} active services on {@code fromOffer} (in name order; repeat until none is left).
+     */
+    public record OfferChanges(String offer, List<String> serviceNames, String fromOffer, Integer limit) {
+
+        /** The most services one request changes: one transaction, one answer. */
+        public static final int MAX_SERVICES = 1_000;
+
+        public OfferChanges {
+            if (offer == null || offer.isBlank()) {
+                throw new IllegalArgumentException("offer is required");
+            }
+            if ((serviceNames == null) == (fromOffer == null)) {
+                throw new IllegalArgumentException("give either serviceNames or fromOffer, not both");
+            }
+            if (serviceNames != null) {
+                if (serviceNames.isEmpty() || serviceNames.size() > MAX_SERVICES) {
+                    throw new IllegalArgumentException("serviceNames must list 1 to " + MAX_SERVICES + " services, got "
+                            + serviceNames.size());
+                }
+                if (serviceNames.stream().anyMatch(name -> name == null || name.isBlank())) {
+                    throw new IllegalArgumentException("serviceNames must not hold an empty name");
+                }
+                if (limit != null) {
+                    throw new IllegalArgumentException("limit goes with fromOffer only");
+                }
+                serviceNames = List.copyOf(serviceNames);
+            } else {
+                if (fromOffer.isBlank() || fromOffer.equals(offer)) {
+                    throw new IllegalArgumentException("fromOffer must name another offer than offer");
+                }
+                limit = limit == null ? MAX_SERVICES : limit;
+                if (limit < 1 || limit > MAX_SERVICES) {
+                    throw new IllegalArgumentException("limit must be between 1 and " + MAX_SERVICES + ", got " + limit);
+                }
+            }
+        }
+    }
+
+    /** Answer of {@code POST /1.0/admin/desiredOffers}: the new profiles, in the order the services were taken. */
+    public record OfferChangesDone(String offer, int changed, List<DesiredProfile> profiles) {
+    }
+
     /** Body of {@code POST /1.0/admin/services/{serviceName}/device}. */
     public record Binding(String deviceId) {
         public Binding {
@@ -119,6 +163,7 @@ public final class AdminApi implements ApiModule {
                 .post("/1.0/admin/devices/{serial}/revoke", this::revoke)
                 .post("/1.0/admin/services", this::createService)
                 .post("/1.0/admin/services/{serviceName}/desiredOffer", this::changeOffer)
+                .post("/1.0/admin/desiredOffers", this::changeOffers)
                 .post("/1.0/admin/services/{serviceName}/device", this::bind)
                 .get("/1.0/admin/fleet", this::fleet)
                 .get("/1.0/admin/audit", this::auditLog)
@@ -185,6 +230,15 @@ public final class AdminApi implements ApiModule {
         DesiredProfile profile = context.engine().setDesiredOffer(tx, request.pathParam("serviceName"), body.offer(),
                 actor(request));
         return ApiResponse.ok(profile);
+    }
+
+    private ApiResponse changeOffers(ApiRequest request, Tx tx) throws SQLException {
+        OfferChanges body = request.body(OfferChanges.class);
+        List<String> names = body.serviceNames() != null ? body.serviceNames()
+                : context.services().namesByOffer(tx, body.fromOffer(), ServiceStatus.ACTIVE, body.limit());
+        DesiredStateEngine.OfferChanges changes = context.engine().setDesiredOffers(tx, names, body.offer(),
+                actor(request));
+        return ApiResponse.ok(new OfferChangesDone(changes.offer(), changes.profiles().size(), changes.profiles()));
     }
 
     private ApiResponse bind(ApiRequest request, Tx tx) throws SQLException {
