@@ -20,7 +20,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Two hundred real agents on a real server: a bulk offer change, then a server restart mid-change. */
+/**
+ * Two hundred real agents on a real server: a bulk offer change in one admin call (the engine's bulk path), then
+ * one call per service and a server restart mid-change.
+ */
 class FleetOfferChangeTest {
 
     private static final int BOXES = 200;
@@ -68,7 +71,9 @@ class FleetOfferChangeTest {
         await(fleet.awaitUntil(() -> fleet.confirmedOn("starter.v1") == BOXES, DEADLINE));
         assertThat(fleet.connected()).isEqualTo(BOXES);
 
-        changeAll(api, "business.v1");
+        JsonNode bulk = api.post("/1.0/admin/desiredOffers", ServerApi.body("offer", "business.v1",
+                "serviceNames", fleet.devices().stream().map(Provisioning::serviceName).toList()));
+        assertThat(bulk.path("changed").asInt()).isEqualTo(BOXES);
         await(fleet.awaitUntil(() -> fleet.confirmedOn("business.v1") == BOXES, DEADLINE));
         assertThat(fleet.devices()).allSatisfy(d -> {
             assertThat(d.box().shaperDownKbps()).isEqualTo(1_000_000);
