@@ -21,6 +21,8 @@ import net.otb.server.gateway.GatewayConfig;
 import net.otb.simulator.fleet.FleetConfig;
 import net.otb.simulator.hardware.BoxModel;
 import net.otb.simulator.lab.Provisioning;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -41,6 +43,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench-server", hidden = true, description = "The bench's server process (driven over stdin).")
 public final class BenchServerCommand implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BenchServerCommand.class);
 
     @Option(names = "--data", required = true)
     Path data;
@@ -138,7 +142,10 @@ public final class BenchServerCommand implements Callable<Integer> {
     private static String bulk(ProvisioningServer server, int count, int first, String offer, List<BoxModel> models) {
         var context = server.context();
         StringBuilder commits = new StringBuilder();
+        long cpuBefore = processCpuNanos();
+        long began = System.nanoTime();
         for (int start = 0; start < count; start += 1_000) {
+            long batchBegan = System.nanoTime();
             int from = start;
             int to = Math.min(count, start + 1_000);
             List<String> names = new ArrayList<>(to - from);
@@ -148,7 +155,12 @@ public final class BenchServerCommand implements Callable<Integer> {
             }
             context.database().inTransaction(tx -> context.engine().setDesiredOffers(tx, names, offer, "bench"));
             commits.append(commits.length() == 0 ? "" : ",").append(System.currentTimeMillis());
+            LOG.info("bulk to {}: services {}..{} committed in {} ms", offer, from, to - 1,
+                    (System.nanoTime() - batchBegan) / 1_000_000);
         }
+        // where the change's time goes: its own transactions, and how much of the server's CPU ran meanwhile
+        LOG.info("bulk to {}: {} services in {} ms; server CPU meanwhile {} ms", offer, count,
+                (System.nanoTime() - began) / 1_000_000, (processCpuNanos() - cpuBefore) / 1_000_000);
         return commits.toString();
     }
 

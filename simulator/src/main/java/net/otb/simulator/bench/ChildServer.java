@@ -56,6 +56,8 @@ public final class ChildServer implements ServerHandle {
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
         command.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
+        // the bench server's own lines (each bulk batch's time) are the figures behind the bulk summary
+        command.add("-Dorg.slf4j.simpleLogger.log." + BenchServerCommand.class.getName() + "=info");
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add("net.otb.simulator.SimulatorMain");
