@@ -29,8 +29,8 @@ public final class LatencyCommand implements java.util.concurrent.Callable<Integ
     @Option(names = "--samples", defaultValue = "300", description = "measured changes (default: ${DEFAULT-VALUE})")
     int samples;
 
-    @Option(names = "--warmup", defaultValue = "300",
-            description = "changes made first, not counted: the JIT still compiles the path after 50 (default: ${DEFAULT-VALUE})")
+    @Option(names = "--warmup", defaultValue = "1000",
+            description = "changes made first, not counted: the JIT compiles the path for the first ~1,000 (default: ${DEFAULT-VALUE})")
     int warmup;
 
     @Option(names = "--models", defaultValue = "v2b,v2c,v3", split = ",",

@@ -176,8 +176,17 @@ public final class PaymentLatency {
             say("%d box(es) connected over mTLS: %s", boxes.size(), boxes);
             LoadAverage before = LoadAverage.now();
             say("warm-up: %d changes (not counted); load average %s", settings.warmup(), before);
+            // the JIT's work shows as CPU per change; it levels off once the path is compiled
+            int block = Math.max(1, settings.warmup() / 4);
+            long blockCpu = processCpuNanos();
             for (int i = 0; i < settings.warmup(); i++) {
                 change(api, boxes.get(i % boxes.size()));
+                if ((i + 1) % block == 0) {
+                    long cpu = processCpuNanos();
+                    say("  warm-up %d/%d: %.1f ms of CPU per change", i + 1, settings.warmup(),
+                            (cpu - blockCpu) / 1e6 / block);
+                    blockCpu = cpu;
+                }
             }
             say("measuring %d changes, one box at a time, Starter ↔ Business alternately", settings.samples());
             List<Timeline> timelines = new ArrayList<>(settings.samples());
