@@ -197,6 +197,15 @@ public abstract class BulkOfferChangeContract {
             }
             return null;
         });
+        // as the per-service path: a service already on the offer (svc-00) and a terminated one (svc-06) change too
+        bulk.database.inTransaction(tx -> {
+            assertThat(bulk.services.find(tx, name(0)).orElseThrow().desiredGeneration()).isEqualTo(2);
+            assertThat(bulk.services.find(tx, name(6)).orElseThrow())
+                    .satisfies(s -> assertThat(s.status()).isEqualTo(ServiceStatus.TERMINATED))
+                    .satisfies(s -> assertThat(s.offer()).isEqualTo(TARGET))
+                    .satisfies(s -> assertThat(s.desiredGeneration()).isEqualTo(2));
+            return null;
+        });
         // DESIGN §9.1: no path changes a service's IP
         assertThat(ips(bulk)).isEqualTo(ipsBefore);
         assertThat(changes.profiles()).allSatisfy(p -> assertThat(p.serviceIp()).isEqualTo(ipsBefore.get(p.serviceName())));
