@@ -86,7 +86,7 @@ public final class AdminApi implements ApiModule {
                 throw new IllegalArgumentException("offer is required");
             }
             if ((serviceNames == null) == (fromOffer == null)) {
-                throw new IllegalArgumentException("give either serviceNames or fromOffer, not both");
+                throw new IllegalArgumentException("give exactly one of serviceNames and fromOffer");
             }
             if (serviceNames != null) {
                 if (serviceNames.isEmpty() || serviceNames.size() > MAX_SERVICES) {

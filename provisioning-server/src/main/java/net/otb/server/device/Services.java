@@ -27,7 +27,8 @@ public final class Services {
 
     /**
      * The services named in {@code names} that exist, in name order, their rows locked until the transaction
-     * ends (in that order, so two transactions locking overlapping sets wait for each other, never deadlock).
+     * ends; taken in that order, so that two bulk changes of overlapping sets wait for each other instead of
+     * deadlocking.
      */
     public List<Service> lockAll(Tx tx, Collection<String> names) throws SQLException {
         return tx.query("SELECT " + COLUMNS + " FROM services WHERE name = ANY(?) ORDER BY name FOR UPDATE",
