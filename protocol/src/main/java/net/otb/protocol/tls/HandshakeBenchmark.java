@@ -17,8 +17,6 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -112,20 +110,6 @@ public final class HandshakeBenchmark implements Callable<Integer> {
         }
     }
 
-    /** What {@code openssl speed} measured, per second of one core's user CPU time. */
-    record CryptoRates(double sign, double verify, double ecdh) {
-
-        /** The server's crypto per handshake: ECDHE keygen (~ a sign) + derive, one sign, two verifies. */
-        double bound() {
-            return 1 / (2 / sign + 2 / verify + 1 / ecdh);
-        }
-
-        /** The simpler count some quote: one sign, one verify, two ECDH operations. */
-        double simpleBound() {
-            return 1 / (1 / sign + 1 / verify + 2 / ecdh);
-        }
-    }
-
     public static void main(String[] args) {
         // The JDK provider's key-exchange groups are JVM-wide on Java 17: P-256 first, as the BoringSSL contexts
         if (System.getProperty("jdk.tls.namedGroups") == null) {
@@ -139,12 +123,13 @@ public final class HandshakeBenchmark implements Callable<Integer> {
         out.printf("machine: %d cores (%s), load average %.2f, Java %s%n", Runtime.getRuntime().availableProcessors(),
                 cpuModel(), ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
                 System.getProperty("java.version"));
-        Optional<CryptoRates> rates = opensslSpeed();
+        Optional<OpensslSpeed> rates = opensslSpeed();
         rates.ifPresentOrElse(r -> out.printf(
                         "openssl speed (per user-CPU second of one core): ecdsap256 sign %.0f/s, verify %.0f/s; "
                                 + "ecdhp256 %.0f/s%n  bound = 1/(2/sign + 2/verify + 1/ecdh) = %.0f handshakes/s/core"
                                 + " (the simpler 1/(1/sign + 1/verify + 2/ecdh) = %.0f)%n",
-                        r.sign(), r.verify(), r.ecdh(), r.bound(), r.simpleBound()),
+                        r.signPerSecond(), r.verifyPerSecond(), r.ecdhPerSecond(), r.handshakesPerCoreSecond(),
+                        r.simpleHandshakesPerCoreSecond()),
                 () -> out.println("openssl speed: not run (no openssl); no bound to compare with"));
         List<Result> results = new ArrayList<>();
         for (TlsProvider provider : providers) {
@@ -155,7 +140,7 @@ public final class HandshakeBenchmark implements Callable<Integer> {
                             + " server CPU-second%s; %d failed; client chains checked by the server: %,d (%s)%n",
                     result.provider(), result.handshakes(), result.wallSeconds(), result.serverCpuSeconds(),
                     result.perCpuSecond(),
-                    rates.map(r -> String.format(", %.0f%% of the bound", 100 * result.perCpuSecond() / r.bound()))
+                    rates.map(r -> String.format(", %.0f%% of the bound", 100 * result.perCpuSecond() / r.handshakesPerCoreSecond()))
                             .orElse(""),
                     result.failures(), result.totalCheckedChains(),
                     result.noneResumed() ? "for " + result.totalHandshakes() + " handshakes in all: none resumed"
@@ -307,36 +292,14 @@ public final class HandshakeBenchmark implements Callable<Integer> {
         return total;
     }
 
-    private Optional<CryptoRates> opensslSpeed() {
+    private Optional<OpensslSpeed> opensslSpeed() {
         if ("none".equals(openssl)) {
             return Optional.empty();
         }
         try {
-            Process speed = new ProcessBuilder(openssl, "speed", "-mr", "-seconds", "3", "ecdsap256", "ecdhp256")
-                    .redirectErrorStream(true).start();
-            double sign = 0;
-            double verify = 0;
-            double ecdh = 0;
-            try (BufferedReader lines = new BufferedReader(new InputStreamReader(speed.getInputStream(),
-                    StandardCharsets.US_ASCII))) {
-                // machine-readable lines: "+F4:i:256:sign/s:verify/s" (ECDSA), "+F5:i:256:ops/s:..." (ECDH)
-                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-                    String[] f = line.split(":");
-                    if (line.startsWith("+F4:") && f.length >= 5 && f[2].equals("256")) {
-                        sign = Double.parseDouble(f[3]);
-                        verify = Double.parseDouble(f[4]);
-                    } else if (line.startsWith("+F5:") && f.length >= 4 && f[2].equals("256")) {
-                        ecdh = Double.parseDouble(f[3]);
-                    }
-                }
-            }
-            if (!speed.waitFor(60, TimeUnit.SECONDS) || sign == 0 || verify == 0 || ecdh == 0) {
-                speed.destroyForcibly();
-                out.println("openssl speed: unreadable output; no bound to compare with");
-                return Optional.empty();
-            }
-            return Optional.of(new CryptoRates(sign, verify, ecdh));
-        } catch (java.io.IOException e) {
+            return Optional.of(OpensslSpeed.measure(openssl, 3));
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            out.println("openssl speed: " + e.getMessage() + "; no bound to compare with");
             return Optional.empty();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -26,6 +26,7 @@ import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import net.otb.agent.tls.ClientTls;
 import net.otb.protocol.BandwidthProfile;
+import net.otb.protocol.tls.OpensslSpeed;
 import net.otb.protocol.tls.TlsProvider;
 import net.otb.simulator.fleet.Fleet;
 import net.otb.simulator.fleet.FleetConfig;

@@ -1,4 +1,4 @@
-package net.otb.simulator.bench;
+package net.otb.protocol.tls;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -26,6 +26,8 @@ class OpensslSpeedTest {
         assertThat(speed.ecdhPerSecond()).isEqualTo(14869.9);
         double expected = 1 / (2 / 33191.7 + 2 / 11190.5 + 1 / 14869.9);
         assertThat(speed.handshakesPerCoreSecond()).isCloseTo(expected, within(0.001));
+        assertThat(speed.simpleHandshakesPerCoreSecond())
+                .isCloseTo(1 / (1 / 33191.7 + 1 / 11190.5 + 2 / 14869.9), within(0.001));
     }
 
     @Test

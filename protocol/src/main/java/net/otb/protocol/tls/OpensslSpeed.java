@@ -1,4 +1,4 @@
-package net.otb.simulator.bench;
+package net.otb.protocol.tls;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -8,7 +8,7 @@ import java.util.regex.Pattern;
 
 /**
  * The crypto bound of a full mTLS 1.3 handshake on this machine, from {@code openssl speed ecdsap256
- * ecdhp256}, computed as protocol's {@code HandshakeBenchmark} does (docs/benchmarks.md): per handshake the
+ * ecdhp256}, for {@link HandshakeBenchmark} and the simulator's fleet bench (docs/benchmarks.md): per handshake the
  * server makes an ECDHE key (about a signature's cost) and derives the secret (one ECDH), signs its
  * CertificateVerify, and verifies two signatures (the client's CertificateVerify and the CA's on the client
  * certificate): {@code 1 / (2/sign + 2/verify + 1/ecdh)} handshakes per second of one core.
@@ -25,6 +25,11 @@ public record OpensslSpeed(double signPerSecond, double verifyPerSecond, double 
     /** Handshakes per second one core could do if it only did the handshake's public-key operations. */
     public double handshakesPerCoreSecond() {
         return 1.0 / (2.0 / signPerSecond + 2.0 / verifyPerSecond + 1.0 / ecdhPerSecond);
+    }
+
+    /** The simpler count some quote: one sign, one verify, two ECDH operations. */
+    public double simpleHandshakesPerCoreSecond() {
+        return 1.0 / (1.0 / signPerSecond + 1.0 / verifyPerSecond + 2.0 / ecdhPerSecond);
     }
 
     /**
@@ -64,8 +69,18 @@ public record OpensslSpeed(double signPerSecond, double verifyPerSecond, double 
      * @throws IOException when openssl is missing or fails; the bench then reports no ratio
      */
     public static OpensslSpeed measure() throws IOException, InterruptedException {
-        Process process = new ProcessBuilder("openssl", "speed", "-mr", "-seconds", "2", "ecdsap256", "ecdhp256")
-                .redirectErrorStream(true).start();
+        return measure("openssl", 2);
+    }
+
+    /**
+     * Runs {@code binary speed -mr -seconds SECONDS ecdsap256 ecdhp256}.
+     *
+     * @throws IOException when the binary is missing or fails
+     * @throws IllegalArgumentException when its output holds no P-256 figures
+     */
+    public static OpensslSpeed measure(String binary, int seconds) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(binary, "speed", "-mr", "-seconds", Integer.toString(seconds),
+                "ecdsap256", "ecdhp256").redirectErrorStream(true).start();
         byte[] out = process.getInputStream().readAllBytes();
         if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
             process.destroyForcibly();
