@@ -25,6 +25,8 @@ import net.otb.protocol.pki.DevPki;
 import net.otb.protocol.pki.Pem;
 import net.otb.protocol.pki.PkiException;
 import net.otb.protocol.pki.RevocationList;
+import net.otb.protocol.tls.FleetTrustManager;
+import net.otb.protocol.tls.TicketKeys;
 import net.otb.protocol.tls.TlsContexts;
 import net.otb.server.api.AdminApi;
 import net.otb.server.api.ApiModule;
@@ -71,6 +73,8 @@ public final class ProvisioningServer implements AutoCloseable {
     private final SecureRandom random;
     private final List<ApiModule> extraModules;
     private final boolean loadServiceModules;
+    private final Duration ticketRotation;
+    private final java.nio.file.Path ticketSecretFile;
 
     private Database database;
     private ServerContext context;
@@ -92,6 +96,8 @@ public final class ProvisioningServer implements AutoCloseable {
         this.random = builder.random;
         this.extraModules = List.copyOf(builder.modules);
         this.loadServiceModules = builder.loadServiceModules;
+        this.ticketRotation = builder.ticketRotation;
+        this.ticketSecretFile = builder.ticketSecretFile;
     }
 
     public static Builder builder(ServerConfig config) {
@@ -105,9 +111,33 @@ public final class ProvisioningServer implements AutoCloseable {
         private SecureRandom random = new SecureRandom();
         private final List<ApiModule> modules = new ArrayList<>();
         private boolean loadServiceModules = true;
+        private Duration ticketRotation = TicketKeys.DEFAULT_ROTATION;
+        private java.nio.file.Path ticketSecretFile;
 
         private Builder(ServerConfig config) {
             this.config = config;
+        }
+
+        /**
+         * How often the TLS session-ticket keys rotate (a box's ticket resumes for one to two periods, on every
+         * instance that shares the secret, across restarts); {@link Duration#ZERO} leaves tickets to the TLS
+         * provider's own keys, which a restart loses.
+         */
+        public Builder ticketRotation(Duration value) {
+            if (value.isNegative()) {
+                throw new IllegalArgumentException("the ticket rotation cannot be negative: " + value);
+            }
+            this.ticketRotation = value;
+            return this;
+        }
+
+        /**
+         * The file holding the secret the ticket keys are derived from (made when absent); instances that share it
+         * resume each other's tickets. Default: {@code DATADIR/tls-ticket-secret}.
+         */
+        public Builder ticketSecretFile(java.nio.file.Path value) {
+            this.ticketSecretFile = value;
+            return this;
         }
 
         public Builder clock(Clock value) {
@@ -151,7 +181,13 @@ public final class ProvisioningServer implements AutoCloseable {
             Files.createDirectories(config.dataDir());
             Catalog catalog = config.catalogFile() == null ? Catalog.defaults() : Catalog.load(config.catalogFile());
             Pki pki = openPki();
-            SslContext sslContext = TlsContexts.server(pki.credentials(), pki.anchors(), pki.revocations(), config.tls());
+            // TLS dates and ticket periods follow the real clock, not the injected one (a test or an operator may
+            // set that to another day for billing; certificates were made on this one)
+            FleetTrustManager trust = FleetTrustManager.of(pki.anchors(), pki.revocations(), Clock.systemUTC());
+            TicketKeys tickets = ticketRotation.isZero() ? null : TicketKeys.loadOrCreate(
+                    ticketSecretFile != null ? ticketSecretFile : config.dataDir().resolve("tls-ticket-secret"),
+                    ticketRotation, Clock.systemUTC(), random);
+            SslContext sslContext = TlsContexts.server(pki.credentials(), trust, config.tls(), tickets);
             database = Database.open(config.store(), clock, random);
             Metrics metrics = new Metrics();
             context = new ServerContext(config, database, clock, random, catalog, metrics, pki.revocations());
@@ -159,7 +195,10 @@ public final class ProvisioningServer implements AutoCloseable {
                     context.tasks(), context.audit(), context.engine(), context::helloListeners, metrics,
                     pki.authority(), config.gateway().confirmSeconds(),
                     Duration.ofSeconds(config.gateway().ackTimeoutSeconds()), config.gateway().maxRollbackRepush());
-            gateway = new AgentGateway(config.gateway(), sslContext, agentService, metrics, clock, random);
+            // every session, full or resumed: BoringSSL resumes tickets even without our keys
+            gateway = new AgentGateway(config.gateway(), sslContext, trust::checkEstablished, agentService, metrics,
+                    clock, random);
+            tlsSessionMetrics(metrics, sslContext);
             context.engine().notifier(gateway);
 
             router = new Router();
@@ -192,6 +231,9 @@ public final class ProvisioningServer implements AutoCloseable {
                 return t;
             });
             housekeeping.scheduleWithFixedDelay(this::purgeIdempotencyKeys, 1, 60, TimeUnit.MINUTES);
+            if (tickets != null) {
+                housekeeping.scheduleWithFixedDelay(() -> tickets.install(sslContext), 1, 1, TimeUnit.MINUTES);
+            }
             ports = new Ports(agent, httpAddress);
             LOG.info("provisioning server started: agents on {}, HTTP on {}, data in {}", agent, httpAddress,
                     config.dataDir().toAbsolutePath());
@@ -281,6 +323,18 @@ public final class ProvisioningServer implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             LOG.warn("idempotency purge failed: {}", e.toString());
+        }
+    }
+
+    /** BoringSSL's own counts of resumed and refused tickets, which no handler can see per connection. */
+    private static void tlsSessionMetrics(Metrics metrics, SslContext sslContext) {
+        if (sslContext.sessionContext() instanceof io.netty.handler.ssl.OpenSslSessionContext openssl) {
+            io.netty.handler.ssl.OpenSslSessionStats stats = openssl.stats();
+            metrics.gauge("otb_tls_resumed_total", "agent TLS sessions resumed from a session ticket",
+                    stats::ticketKeyResume);
+            metrics.gauge("otb_tls_ticket_refused_total",
+                    "session tickets refused (unknown or rotated-out key): a full handshake followed",
+                    stats::ticketKeyFail);
         }
     }
 

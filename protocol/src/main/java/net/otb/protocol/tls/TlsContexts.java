@@ -67,6 +67,24 @@ public final class TlsContexts {
      */
     public static SslContext server(Credentials credentials, FleetTrustManager trust, TlsProvider provider)
             throws SSLException {
+        return server(credentials, trust, provider, null);
+    }
+
+    /**
+     * As {@link #server(Credentials, FleetTrustManager, TlsProvider)}, issuing TLS 1.3 session tickets sealed with
+     * {@code tickets} (BoringSSL; the JDK provider seals them with keys of its own), with a session lifetime of one
+     * rotation period, so that a box that reconnects resumes instead of paying a full handshake. Tickets still
+     * need a key exchange (BoringSSL offers PSK with ECDHE only): forward secrecy stays. The caller calls
+     * {@link TicketKeys#install} on the returned context from time to time to rotate the keys. Either way the caller
+     * checks every established session with {@link FleetTrustManager#checkEstablished}: a resumed one skips the
+     * trust manager.
+     *
+     * @param tickets null to leave the ticket keys to the provider: BoringSSL and the JDK then make keys of their own
+     *        for the life of the context, which a restart or another instance cannot open
+     * @throws SSLException when the credentials or the provider cannot be used
+     */
+    public static SslContext server(Credentials credentials, FleetTrustManager trust, TlsProvider provider,
+                                    TicketKeys tickets) throws SSLException {
         SslProvider resolved = provider.resolve();
         SslContextBuilder builder = SslContextBuilder.forServer(keyManagers(credentials, resolved))
                 .sslProvider(resolved)
@@ -74,8 +92,16 @@ public final class TlsContexts {
                 .clientAuth(ClientAuth.REQUIRE)
                 .protocols(PROTOCOLS)
                 .ciphers(CIPHERS, SupportedCipherSuiteFilter.INSTANCE);
+        if (tickets != null) {
+            builder.sessionTimeout(tickets.sessionTimeoutSeconds());
+        }
         SslContext context = withGroups(builder, resolved).build();
-        LOG.info("server TLS: provider {}, protocols {}", TlsProvider.describe(resolved), String.join(",", PROTOCOLS));
+        if (tickets != null) {
+            tickets.install(context);
+        }
+        LOG.info("server TLS: provider {}, protocols {}, session tickets {}", TlsProvider.describe(resolved),
+                String.join(",", PROTOCOLS), tickets == null ? "sealed with the provider's own keys (lost at restart)"
+                        : "sealed with the fleet's keys (rotation " + tickets.rotation() + ")");
         return context;
     }
 

@@ -15,7 +15,8 @@ import net.otb.protocol.codec.MessageEncoder;
  * The agent pipeline, the only place that knows its order:
  * <pre>
  *   TLS (mutual, with its handshake timeout)
- *   → identity (admission on connect; the certificate's CN read once at handshake completion)
+ *   → identity (admission on connect; the certificate's CN read once at handshake completion, and the certificate
+ *     checked again against the revocation list and its dates: a resumed session skipped the trust manager)
  *   → hello timeout (removed once the hello is accepted)
  *   → idle (3 missed heartbeats close; a quiet writer pings)
  *   → frame decoder → message decoder → message encoder
@@ -41,7 +42,7 @@ final class AgentChannelInitializer extends ChannelInitializer<SocketChannel> {
         int heartbeat = config.heartbeatSeconds();
         ch.pipeline()
                 .addLast(HandlerNames.TLS, tls)
-                .addLast(HandlerNames.IDENTITY, new IdentityHandler(gateway.limiter(), gateway.metrics()))
+                .addLast(HandlerNames.IDENTITY, new IdentityHandler(gateway.limiter(), gateway.metrics(), gateway.peerCheck()))
                 .addLast(HandlerNames.HELLO_TIMEOUT, new HelloTimeoutHandler(config.helloTimeoutSeconds()))
                 .addLast(HandlerNames.IDLE, new IdleStateHandler(3 * heartbeat, heartbeat, 0))
                 .addLast(HandlerNames.FRAME_DECODER, new FrameDecoder())

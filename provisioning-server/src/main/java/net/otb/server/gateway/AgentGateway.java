@@ -42,10 +42,21 @@ public final class AgentGateway implements DeviceNotifier, AutoCloseable {
     private final ConnectionLimiter limiter;
     private final StoreWriter stripes;
     private final ScheduledExecutorService sweeper;
+    private final PeerCheck peerCheck;
     private Channel serverChannel;
 
     public AgentGateway(GatewayConfig config, SslContext sslContext, AgentService service, Metrics metrics, Clock clock,
                         RandomGenerator random) {
+        this(config, sslContext, PeerCheck.NONE, service, metrics, clock, random);
+    }
+
+    /**
+     * @param peerCheck checks every established session's certificate before the box may say hello; needed when
+     *        {@code sslContext} issues session tickets (a resumed session skips its trust manager)
+     */
+    public AgentGateway(GatewayConfig config, SslContext sslContext, PeerCheck peerCheck, AgentService service,
+                        Metrics metrics, Clock clock, RandomGenerator random) {
+        this.peerCheck = peerCheck;
         this.config = config;
         this.sslContext = sslContext;
         this.service = service;
@@ -114,6 +125,10 @@ public final class AgentGateway implements DeviceNotifier, AutoCloseable {
         }
         registry.closeAll(ErrorCode.SHUTDOWN, "the server is stopping");
         stripes.close();
+    }
+
+    PeerCheck peerCheck() {
+        return peerCheck;
     }
 
     GatewayConfig config() {

@@ -5,6 +5,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import java.net.InetSocketAddress;
+import java.security.cert.CertificateException;
 import java.util.Optional;
 import net.otb.protocol.RetryAfter;
 import net.otb.protocol.codec.PeerNames;
@@ -16,7 +17,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Admits the connection (rate and cap) when it opens, then reads the peer's identity once, when the TLS
  * handshake completes, into channel attributes, and leaves the pipeline. A connection over a limit is
- * told {@code retryAfter} once TLS is up, then closed. One per channel.
+ * told {@code retryAfter} once TLS is up, then closed. A certificate the {@link PeerCheck} refuses (revoked or
+ * expired since a resumed session's ticket was issued) is closed without a word. One per channel.
  */
 final class IdentityHandler extends ChannelInboundHandlerAdapter {
 
@@ -24,11 +26,13 @@ final class IdentityHandler extends ChannelInboundHandlerAdapter {
 
     private final ConnectionLimiter limiter;
     private final Metrics metrics;
+    private final PeerCheck peerCheck;
     private ConnectionLimiter.Admission admission = ConnectionLimiter.Admission.OK;
 
-    IdentityHandler(ConnectionLimiter limiter, Metrics metrics) {
+    IdentityHandler(ConnectionLimiter limiter, Metrics metrics, PeerCheck peerCheck) {
         this.limiter = limiter;
         this.metrics = metrics;
+        this.peerCheck = peerCheck;
     }
 
     @Override
@@ -56,6 +60,15 @@ final class IdentityHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             String deviceId = identity.get().commonName();
+            try {
+                peerCheck.check(identity.get().certificate());
+            } catch (CertificateException e) {
+                // a resumed session skipped the trust manager; nothing is said to a box we no longer trust
+                metrics.refusedConnection("certificate");
+                LOG.info("{} {}: TLS session refused: {}", deviceId, ctx.channel().remoteAddress(), e.getMessage());
+                ctx.close();
+                return;
+            }
             ctx.channel().attr(ChannelAttributes.DEVICE_ID).set(deviceId);
             ctx.channel().attr(ChannelAttributes.CERTIFICATE_SERIAL).set(identity.get().serialHex());
             ctx.channel().attr(PeerNames.PEER_NAME).set(deviceId);

@@ -127,6 +127,14 @@ public final class TestAgent implements AutoCloseable {
         }
     }
 
+    /** Drops the current connection as a cut link would, without closing the agent: it may connect again. */
+    public void drop() {
+        Channel ch = channel;
+        if (ch != null) {
+            ch.close().syncUninterruptibly();
+        }
+    }
+
     /** Stops answering pings (a box that hangs). */
     public TestAgent silent() {
         answerPings = false;
