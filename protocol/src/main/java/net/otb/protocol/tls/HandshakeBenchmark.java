@@ -49,9 +49,12 @@ import picocli.CommandLine.Option;
  *
  * <p>A server on 127.0.0.1 with one event-loop thread accepts connections from {@code --connections}
  * concurrent clients (in this JVM, on their own event-loop thread); each client completes a TLS 1.3
- * handshake with a device certificate, closes, and connects again. Nothing is resumed: the server issues
- * no session tickets, and the benchmark proves it by counting the client chains the server's trust manager
- * checked (a resumed handshake checks none). The server's CPU time is the CPU time of its event-loop
+ * handshake with a device certificate, closes, and connects again. Nothing is resumed: each client closes as
+ * soon as its handshake ends, before the server's session ticket reaches it, and the benchmark proves it by
+ * counting the client chains the server's trust manager checked (a resumed handshake checks none). With
+ * {@code --resumed} (the default) each provider is then measured resuming: the server seals tickets with the
+ * fleet's ticket keys, sends a byte after the handshake, and each client closes once it has read that byte (and
+ * the ticket ahead of it), then reconnects with its ticket. The server's CPU time is the CPU time of its event-loop
  * threads (ThreadMXBean), which is where every handshake's crypto and certificate checks run; GC and JIT
  * threads are left out. The result is compared with the crypto bound of one core from
  * {@code openssl speed ecdsap256 ecdhp256}; see docs/benchmarks.md for the formula.
@@ -91,6 +94,11 @@ public final class HandshakeBenchmark implements Callable<Integer> {
                     + " reconnecting fleet) the trust manager's verified-certificate cache (default ${DEFAULT-VALUE})")
     List<String> verifyCache;
 
+    @Option(names = "--resumed", defaultValue = "true", negatable = true, fallbackValue = "true",
+            description = "also measure resumed handshakes (TLS 1.3 tickets with the fleet's ticket keys; each box reads"
+                    + " its ticket before it closes, and reconnects with it) for each provider (default ${DEFAULT-VALUE})")
+    boolean resumed;
+
     @Option(names = "--openssl", defaultValue = "openssl",
             description = "openssl binary for the crypto bound, or 'none' (default ${DEFAULT-VALUE})")
     String openssl;
@@ -99,10 +107,20 @@ public final class HandshakeBenchmark implements Callable<Integer> {
 
     /** One provider's figures. */
     record Result(String provider, long handshakes, long failures, double wallSeconds, double serverCpuSeconds,
-                  String session, long totalHandshakes, long totalCheckedChains) {
+                  String session, long totalHandshakes, long totalCheckedChains, boolean resumption,
+                  long windowCheckedChains) {
 
         boolean noneResumed() {
             return totalCheckedChains >= totalHandshakes;
+        }
+
+        /** The share of the window's handshakes that checked no chain, i.e. were resumed. */
+        double resumedShare() {
+            return handshakes == 0 ? 0 : Math.max(0, handshakes - windowCheckedChains) / (double) handshakes;
+        }
+
+        boolean valid() {
+            return resumption ? resumedShare() > 0.9 : noneResumed();
         }
 
         double perCpuSecond() {
@@ -127,15 +145,21 @@ public final class HandshakeBenchmark implements Callable<Integer> {
         rates.ifPresentOrElse(r -> out.printf(
                         "openssl speed (per user-CPU second of one core): ecdsap256 sign %.0f/s, verify %.0f/s; "
                                 + "ecdhp256 %.0f/s%n  bound = 1/(2/sign + 2/verify + 1/ecdh) = %.0f handshakes/s/core"
-                                + " (the simpler 1/(1/sign + 1/verify + 2/ecdh) = %.0f)%n",
+                                + " (the simpler 1/(1/sign + 1/verify + 2/ecdh) = %.0f)%n"
+                                + "  resumed (PSK with ECDHE: key share + ECDH) bound = 1/(1/sign + 1/ecdh) = %.0f/s/core,"
+                                + " %.1fx the full bound%n",
                         r.signPerSecond(), r.verifyPerSecond(), r.ecdhPerSecond(), r.handshakesPerCoreSecond(),
-                        r.simpleHandshakesPerCoreSecond()),
+                        r.simpleHandshakesPerCoreSecond(), r.resumedHandshakesPerCoreSecond(),
+                        r.resumedHandshakesPerCoreSecond() / r.handshakesPerCoreSecond()),
                 () -> out.println("openssl speed: not run (no openssl); no bound to compare with"));
         List<Result> results = new ArrayList<>();
         for (TlsProvider provider : providers) {
+          Double fullPerCpu = null;
           for (String cache : verifyCache) {
-            Result result = run(provider, "on".equals(cache));
+            Result result = run(provider, "on".equals(cache), false);
             results.add(result);
+            // resumption is compared with the provider's best full run (the warm one, with the verified-certificate cache)
+            fullPerCpu = fullPerCpu == null ? result.perCpuSecond() : Math.max(fullPerCpu, result.perCpuSecond());
             out.printf("%-14s server: %,d full handshakes in %.1f s wall, %.2f server CPU-s -> %,.0f handshakes per"
                             + " server CPU-second%s; %d failed; client chains checked by the server: %,d (%s)%n",
                     result.provider(), result.handshakes(), result.wallSeconds(), result.serverCpuSeconds(),
@@ -147,11 +171,24 @@ public final class HandshakeBenchmark implements Callable<Integer> {
                             : "for " + result.totalHandshakes() + " handshakes: SOME RESUMED, figures invalid");
             out.printf("               session: %s%n", result.session());
           }
+          if (resumed) {
+            Result result = run(provider, true, true);
+            results.add(result);
+            out.printf("%-14s server: %,d resumed handshakes in %.1f s wall, %.2f server CPU-s -> %,.0f per server"
+                            + " CPU-second%s; %d failed; %.1f%% of them resumed (no chain checked)%s%n",
+                    result.provider(), result.handshakes(), result.wallSeconds(), result.serverCpuSeconds(),
+                    result.perCpuSecond(),
+                    fullPerCpu == null ? "" : String.format(", %.1fx the full ones (budget >= 4x)",
+                            result.perCpuSecond() / fullPerCpu),
+                    result.failures(), 100 * result.resumedShare(),
+                    result.valid() ? "" : ": TOO FEW RESUMED, figures invalid");
+            out.printf("               session: %s%n", result.session());
+          }
         }
-        return results.stream().allMatch(r -> r.noneResumed() && r.handshakes() > 0) ? 0 : 1;
+        return results.stream().allMatch(r -> r.valid() && r.handshakes() > 0) ? 0 : 1;
     }
 
-    private Result run(TlsProvider provider, boolean cache) throws Exception {
+    private Result run(TlsProvider provider, boolean cache, boolean resumption) throws Exception {
         SecureRandom random = new SecureRandom();
         Instant now = Instant.now();
         CertificateAuthority ca = CertificateAuthority.create("Benchmark CA", now, Duration.ofDays(2), random);
@@ -160,7 +197,9 @@ public final class HandshakeBenchmark implements Callable<Integer> {
                 "localhost", List.of("localhost"), List.of("127.0.0.1"), now, Duration.ofDays(1)), ca.certificate()));
         FleetTrustManager serverTrust = FleetTrustManager.of(List.of(ca.certificate()), RevocationList.inMemory(),
                 java.time.Clock.systemUTC(), cache ? FleetTrustManager.DEFAULT_VERIFIED_CACHE_SIZE : 0);
-        SslContext serverContext = TlsContexts.server(server, serverTrust, provider);
+        SslContext serverContext = TlsContexts.server(server, serverTrust, provider, resumption
+                ? TicketKeys.of(random.generateSeed(32), TicketKeys.DEFAULT_ROTATION, java.time.Clock.systemUTC())
+                : null);
         List<SslContext> clientContexts = new ArrayList<>();
         for (int i = 0; i < devices; i++) {
             KeyPair key = KeyPairs.p256(random);
@@ -195,6 +234,12 @@ public final class HandshakeBenchmark implements Callable<Integer> {
                                     if (evt instanceof SslHandshakeCompletionEvent done) {
                                         if (done.isSuccess()) {
                                             serverHandshakes.incrementAndGet();
+                                            if (resumption) {
+                                                // the ticket went out after the handshake; this byte follows it, and
+                                                // the box closes once it has read it
+                                                ctx.writeAndFlush(io.netty.buffer.Unpooled.wrappedBuffer(new byte[] {1}));
+                                                return;
+                                            }
                                             if ("none".equals(session.get())) {
                                                 var s = ctx.pipeline().get(SslHandler.class).engine().getSession();
                                                 session.set(s.getProtocol() + " " + s.getCipherSuite() + ", peer "
@@ -218,36 +263,40 @@ public final class HandshakeBenchmark implements Callable<Integer> {
             Bootstrap client = new Bootstrap().group(clientGroup).channel(NioSocketChannel.class);
             AtomicLong next = new AtomicLong();
             for (int i = 0; i < connections; i++) {
-                connect(client, clientContexts, next, port, running);
+                connect(client, clientContexts, next, port, running, resumption);
             }
 
             TimeUnit.SECONDS.sleep(warmup);
             ThreadMXBean threads = ManagementFactory.getThreadMXBean();
             long cpu0 = cpuNanos(threads, serverThreads);
+            long checked0 = serverTrust.checkedChains();
             long handshakes0 = serverHandshakes.get();
             long failures0 = failures.get();
             long wall0 = System.nanoTime();
             TimeUnit.SECONDS.sleep(seconds);
             long cpu1 = cpuNanos(threads, serverThreads);
+            long checked1 = serverTrust.checkedChains();
             long handshakes1 = serverHandshakes.get();
             long failures1 = failures.get();
             long wall1 = System.nanoTime();
             running.set(false);
             listener.close().sync();
-            window = new long[] {handshakes1 - handshakes0, failures1 - failures0, wall1 - wall0, cpu1 - cpu0};
+            window = new long[] {handshakes1 - handshakes0, failures1 - failures0, wall1 - wall0, cpu1 - cpu0,
+                    checked1 - checked0};
         } finally {
             running.set(false);
             clientGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).sync();
             serverGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).sync();
         }
         // over the whole run, warm-up included: a handshake whose chain was checked is a full one
-        return new Result(provider.name().toLowerCase() + (cache ? "+cache" : ""), window[0], window[1], window[2] / 1e9, window[3] / 1e9,
-                session.get(), serverHandshakes.get(), serverTrust.checkedChains());
+        String name = provider.name().toLowerCase() + (resumption ? "+tickets" : cache ? "+cache" : "");
+        return new Result(name, window[0], window[1], window[2] / 1e9, window[3] / 1e9,
+                session.get(), serverHandshakes.get(), serverTrust.checkedChains(), resumption, window[4]);
     }
 
     /** One client slot: connect, complete the handshake, close, and again while the benchmark runs. */
     private static void connect(Bootstrap bootstrap, List<SslContext> contexts, AtomicLong next, int port,
-                                AtomicBoolean running) {
+                                AtomicBoolean running, boolean resumption) {
         if (!running.get()) {
             return;
         }
@@ -259,9 +308,16 @@ public final class HandshakeBenchmark implements Callable<Integer> {
                 ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
                     @Override
                     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-                        if (evt instanceof SslHandshakeCompletionEvent) {
+                        if (evt instanceof SslHandshakeCompletionEvent done && (!resumption || !done.isSuccess())) {
                             ctx.close();
                         }
+                    }
+
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                        // the server's byte: the ticket before it has been read
+                        io.netty.util.ReferenceCountUtil.release(msg);
+                        ctx.close();
                     }
 
                     @Override
@@ -273,10 +329,10 @@ public final class HandshakeBenchmark implements Callable<Integer> {
         }).connect("127.0.0.1", port).addListener((ChannelFutureListener) connected -> {
             if (connected.isSuccess()) {
                 connected.channel().closeFuture().addListener(closed -> connect(bootstrap, contexts, next, port,
-                        running));
+                        running, resumption));
             } else if (running.get()) {
-                connected.channel().eventLoop().schedule(() -> connect(bootstrap, contexts, next, port, running),
-                        10, TimeUnit.MILLISECONDS);
+                connected.channel().eventLoop().schedule(() -> connect(bootstrap, contexts, next, port, running,
+                        resumption), 10, TimeUnit.MILLISECONDS);
             }
         });
     }

@@ -28,6 +28,7 @@ class OpensslSpeedTest {
         assertThat(speed.handshakesPerCoreSecond()).isCloseTo(expected, within(0.001));
         assertThat(speed.simpleHandshakesPerCoreSecond())
                 .isCloseTo(1 / (1 / 33191.7 + 1 / 11190.5 + 2 / 14869.9), within(0.001));
+        assertThat(speed.resumedHandshakesPerCoreSecond()).isCloseTo(1 / (1 / 33191.7 + 1 / 14869.9), within(0.001));
     }
 
     @Test
