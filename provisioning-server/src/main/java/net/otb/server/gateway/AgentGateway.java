@@ -72,6 +72,12 @@ public final class AgentGateway implements DeviceNotifier, AutoCloseable {
         });
         metrics.gauge("otb_sessions", "agent sessions open on this instance (hello accepted)", registry::size);
         metrics.gauge("otb_agent_connections", "agent TCP connections open, sessions or not", limiter::openConnections);
+        metrics.gauge("otb_setups_in_flight", "session set-ups admitted and not yet committed (connect to hello)",
+                () -> limiter.setups().inFlight());
+        metrics.gauge("otb_setup_rate_per_second", "session set-ups this server completes per second, as measured;"
+                + " paces retryAfter in a storm", () -> Math.round(limiter.setups().ratePerSecond()));
+        metrics.gauge("otb_setups_limit", "session set-ups allowed in flight (the measured rate x 2 s, 256 at least)",
+                () -> limiter.setups().limit());
     }
 
     /**

@@ -129,6 +129,11 @@ final class AgentSessionHandler extends ChannelInboundHandlerAdapter {
 
     private void helloCommitted(ChannelHandlerContext ctx, Hello hello, HelloResult result) {
         Channel channel = ctx.channel();
+        // the set-up's work is done, accepted or refused: it counts towards the measured set-up rate
+        SetupGovernor.Setup setup = channel.attr(SetupGovernor.SETUP).getAndSet(null);
+        if (setup != null) {
+            setup.end(true);
+        }
         String cn = channel.attr(ChannelAttributes.DEVICE_ID).get();
         if (result.outcome() instanceof AgentService.Refused refused) {
             gateway.metrics().hello("refused");

@@ -8,15 +8,25 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.random.RandomGenerator;
 
 /**
- * Admission of new agent connections: a token bucket per source address and a global cap on open
- * connections. A refused connection still completes TLS so that it can be told {@code retryAfter}, with
- * jitter so that a storm spreads out. Thread-safe.
+ * Admission of new agent connections: a token bucket per source address, a global cap on open connections, and
+ * the {@link SetupGovernor}'s bound on session set-ups in flight, which follows the set-up rate the server
+ * measures. A refused connection still completes TLS so that it can be told {@code retryAfter}: over the set-up bound,
+ * at the next slot of a schedule paced at the measured rate, so that a storm spreads out at what the server can
+ * take; over the cap, in 5 to 30 s. Thread-safe.
  */
 final class ConnectionLimiter {
 
-    /** Whether a new connection may proceed; when not, after how many seconds to come back. */
-    record Admission(boolean admitted, String reason, int retryAfterSeconds) {
-        static final Admission OK = new Admission(true, null, 0);
+    /**
+     * Whether a new connection may proceed; when not, after how many seconds to come back.
+     *
+     * @param setup the admitted set-up, to end when its hello is committed or its connection closes; null otherwise
+     */
+    record Admission(boolean admitted, String reason, int retryAfterSeconds, SetupGovernor.Setup setup) {
+        static final Admission OK = new Admission(true, null, 0, null);
+
+        Admission(boolean admitted, String reason, int retryAfterSeconds) {
+            this(admitted, reason, retryAfterSeconds, null);
+        }
     }
 
     private static final class Bucket {
@@ -31,8 +41,15 @@ final class ConnectionLimiter {
     private final RandomGenerator random;
     private final Map<InetAddress, Bucket> buckets = new ConcurrentHashMap<>();
     private final AtomicInteger open = new AtomicInteger();
+    private final SetupGovernor setups;
 
     ConnectionLimiter(int rate, int burst, int maxConnections, Clock clock, RandomGenerator random) {
+        this(rate, burst, maxConnections, clock, random, new SetupGovernor(clock, random));
+    }
+
+    ConnectionLimiter(int rate, int burst, int maxConnections, Clock clock, RandomGenerator random,
+                      SetupGovernor setups) {
+        this.setups = setups;
         this.rate = rate;
         this.burst = burst;
         this.maxConnections = maxConnections;
@@ -44,6 +61,7 @@ final class ConnectionLimiter {
     Admission opened(InetAddress source) {
         int now = open.incrementAndGet();
         if (now > maxConnections) {
+            // the server holds all the sessions it may: a slot frees when a session ends, not at a rate
             return new Admission(false, "cap", 5 + random.nextInt(26));
         }
         Bucket bucket = buckets.computeIfAbsent(source, s -> {
@@ -57,12 +75,20 @@ final class ConnectionLimiter {
             // a wall clock that steps back (NTP, an operator) must not push a bucket below empty
             bucket.tokens = Math.min(burst, bucket.tokens + Math.max(0, millis - bucket.lastMillis) * rate / 1000.0);
             bucket.lastMillis = millis;
-            if (bucket.tokens >= 1) {
-                bucket.tokens -= 1;
-                return Admission.OK;
+            if (bucket.tokens < 1) {
+                return new Admission(false, "rate", 1 + random.nextInt(10));
             }
+            bucket.tokens -= 1;
         }
-        return new Admission(false, "rate", 1 + random.nextInt(10));
+        SetupGovernor.Setup setup = setups.admit();
+        if (setup == null) {
+            return new Admission(false, "busy", setups.retryAfterSeconds());
+        }
+        return new Admission(true, null, 0, setup);
+    }
+
+    SetupGovernor setups() {
+        return setups;
     }
 
     void closed() {

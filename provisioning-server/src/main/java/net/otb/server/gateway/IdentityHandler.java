@@ -39,7 +39,16 @@ final class IdentityHandler extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
         admission = limiter.opened(remote.getAddress());
-        ctx.channel().closeFuture().addListener(f -> limiter.closed());
+        SetupGovernor.Setup setup = admission.setup();
+        if (setup != null) {
+            ctx.channel().attr(SetupGovernor.SETUP).set(setup);
+        }
+        ctx.channel().closeFuture().addListener(f -> {
+            limiter.closed();
+            if (setup != null) {
+                setup.end(false);
+            }
+        });
         super.channelActive(ctx);
     }
 

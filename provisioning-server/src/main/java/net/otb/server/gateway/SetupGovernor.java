@@ -1,0 +1,132 @@
+package net.otb.server.gateway;
+
+import java.time.Clock;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.random.RandomGenerator;
+
+/**
+ * Admits session set-ups (connect → TLS → hello committed) at the rate the server shows it can complete them,
+ * so that a reconnect storm is spread by the server instead of piling up until hellos time out and the work
+ * done for them is thrown away.
+ *
+ * <p>Capacity is measured, not configured: the set-ups completed per second over one-second windows. A window in
+ * which the server was busy (set-ups waited, or some were refused) moves the estimate towards what it completed
+ * (an average with weight 0.3); a quiet window only raises it when more completed than estimated (demonstrated
+ * capacity). At most {@code max(minInFlight, capacity × targetSeconds)} set-ups are in flight; a connection
+ * beyond that completes TLS and is told {@code retryAfter} at the next free slot of a schedule that hands out
+ * {@code capacity} slots per second, so the boxes told to wait come back spread at the rate the server can take,
+ * plus up to a second of jitter. Thread-safe.
+ */
+final class SetupGovernor {
+
+    /** The admitted set-up of a connection, until its hello is committed. */
+    static final io.netty.util.AttributeKey<Setup> SETUP = io.netty.util.AttributeKey.valueOf("otb.setup");
+
+    /** With no measure yet: a rate a small server completes, so the first storm is not refused wholesale. */
+    static final double INITIAL_RATE = 200;
+    static final int MIN_IN_FLIGHT = 256;
+    static final double TARGET_SECONDS = 2.0;
+    static final double FLOOR_RATE = 20;
+    static final int MAX_RETRY_SECONDS = 300;
+
+    private final Clock clock;
+    private final RandomGenerator random;
+    private final int minInFlight;
+    private final double targetSeconds;
+
+    private int inFlight;
+    private double rate;
+    private long windowStart;
+    private int windowCompleted;
+    private boolean windowBusy;
+    private long nextSlotMillis;
+
+    SetupGovernor(Clock clock, RandomGenerator random) {
+        this(clock, random, MIN_IN_FLIGHT, TARGET_SECONDS, INITIAL_RATE);
+    }
+
+    SetupGovernor(Clock clock, RandomGenerator random, int minInFlight, double targetSeconds, double initialRate) {
+        this.clock = clock;
+        this.random = random;
+        this.minInFlight = minInFlight;
+        this.targetSeconds = targetSeconds;
+        this.rate = initialRate;
+        this.windowStart = clock.millis();
+    }
+
+    /** One admitted set-up; {@link #end} it once, when its hello is committed or its connection closes. */
+    final class Setup {
+        private final AtomicBoolean open = new AtomicBoolean(true);
+
+        /** @param completed whether the set-up reached its hello's commit (the server did its work) */
+        void end(boolean completed) {
+            if (open.compareAndSet(true, false)) {
+                finished(completed);
+            }
+        }
+    }
+
+    /**
+     * A new connection: a {@link Setup} when it may proceed, else null and {@link #retryAfterSeconds()} says when to
+     * come back.
+     */
+    synchronized Setup admit() {
+        roll();
+        if (inFlight >= limit()) {
+            windowBusy = true;
+            return null;
+        }
+        inFlight++;
+        if (inFlight * 2 >= limit()) {
+            windowBusy = true;
+        }
+        return new Setup();
+    }
+
+    /** The next slot of the admission schedule, in whole seconds from now (1 at least), with jitter. */
+    synchronized int retryAfterSeconds() {
+        long now = clock.millis();
+        nextSlotMillis = Math.max(nextSlotMillis, now) + Math.max(1, Math.round(1000 / Math.max(rate, FLOOR_RATE)));
+        double seconds = (nextSlotMillis - now) / 1000.0 + random.nextDouble();
+        return (int) Math.max(1, Math.min(MAX_RETRY_SECONDS, Math.ceil(seconds)));
+    }
+
+    private synchronized void finished(boolean completed) {
+        roll();
+        inFlight--;
+        if (completed) {
+            windowCompleted++;
+        }
+    }
+
+    /** Folds the windows that ended into the estimate. */
+    private void roll() {
+        long now = clock.millis();
+        long elapsed = now - windowStart;
+        if (elapsed < 1000) {
+            return;
+        }
+        double observed = windowCompleted * 1000.0 / elapsed;
+        if (windowBusy) {
+            rate = Math.max(FLOOR_RATE, 0.7 * rate + 0.3 * observed);
+        } else if (observed > rate) {
+            rate = observed;
+        }
+        windowStart = now;
+        windowCompleted = 0;
+        windowBusy = inFlight * 2 >= limit();
+    }
+
+    synchronized int limit() {
+        return (int) Math.max(minInFlight, Math.round(rate * targetSeconds));
+    }
+
+    synchronized double ratePerSecond() {
+        roll();
+        return rate;
+    }
+
+    synchronized int inFlight() {
+        return inFlight;
+    }
+}

@@ -1,0 +1,129 @@
+package net.otb.server.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class SetupGovernorTest {
+
+    private static final class HandClock extends Clock {
+        Instant now = Instant.parse("2028-01-01T00:00:00Z");
+
+        void advance(long millis) {
+            now = now.plus(Duration.ofMillis(millis));
+        }
+
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    @Test
+    void setUpsBeyondTheBoundAreRefusedAndToldToComeBackSpreadAtTheMeasuredRate() {
+        HandClock clock = new HandClock();
+        SetupGovernor governor = new SetupGovernor(clock, new Random(1), 4, 0.2, 20);
+        List<SetupGovernor.Setup> admitted = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            admitted.add(governor.admit());
+        }
+        assertThat(admitted).doesNotContainNull();
+        assertThat(governor.admit()).as("the fifth set-up in flight").isNull();
+
+        // 60 boxes told to wait at 20 set-ups per second: their slots cover 3 seconds, in order, plus jitter
+        List<Integer> retries = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            retries.add(governor.retryAfterSeconds());
+        }
+        assertThat(retries.get(0)).isBetween(1, 2);
+        assertThat(retries.get(59)).isBetween(3, 4);
+        assertThat(retries).isSortedAccordingTo((a, b) -> Integer.compare(a, b) - (Math.abs(a - b) <= 1 ? a - b : 0));
+
+        // one ends (its hello committed): a slot is free again
+        admitted.get(0).end(true);
+        assertThat(governor.admit()).isNotNull();
+    }
+
+    @Test
+    void theRateFollowsWhatABusyServerCompletesAndTheBoundWithIt() {
+        HandClock clock = new HandClock();
+        SetupGovernor governor = new SetupGovernor(clock, new Random(1), 4, 2.0, 10);
+        assertThat(governor.limit()).isEqualTo(20);
+        // a busy second in which 100 set-ups complete, the bound always full: 19 hang, one at a time comes and goes
+        for (int i = 0; i < 19; i++) {
+            assertThat(governor.admit()).isNotNull();
+        }
+        for (int i = 0; i < 100; i++) {
+            SetupGovernor.Setup setup = governor.admit();
+            assertThat(setup).isNotNull();
+            assertThat(governor.admit()).as("the bound is full").isNull();
+            setup.end(true);
+            clock.advance(10);
+        }
+        clock.advance(1);
+        double after = governor.ratePerSecond();
+        assertThat(after).as("0.7 x 10 + 0.3 x ~100").isBetween(30.0, 40.0);
+        assertThat(governor.limit()).isEqualTo((int) Math.round(after * 2.0));
+    }
+
+    @Test
+    void aQuietSecondRaisesTheEstimateOnlyToWhatWasShownAndAClosedSetUpDoesNotCount() {
+        HandClock clock = new HandClock();
+        SetupGovernor governor = new SetupGovernor(clock, new Random(1), 1000, 2.0, 10);
+        for (int i = 0; i < 50; i++) {
+            governor.admit().end(true);
+        }
+        for (int i = 0; i < 70; i++) {
+            // connections that closed before their hello: the server may not have done their work
+            governor.admit().end(false);
+        }
+        clock.advance(1000);
+        assertThat(governor.ratePerSecond()).isEqualTo(50.0);
+        // an idle second does not lower it
+        clock.advance(1000);
+        assertThat(governor.ratePerSecond()).isEqualTo(50.0);
+        assertThat(governor.inFlight()).isZero();
+    }
+
+    @Test
+    void endingASetUpTwiceFreesOneSlot() {
+        HandClock clock = new HandClock();
+        SetupGovernor governor = new SetupGovernor(clock, new Random(1), 2, 1.0, 1);
+        SetupGovernor.Setup one = governor.admit();
+        governor.admit();
+        one.end(true);
+        one.end(false);
+        assertThat(governor.inFlight()).isEqualTo(1);
+    }
+
+    @Test
+    void theLimiterSaysBusyWhenTheSetUpBoundIsFull() throws Exception {
+        HandClock clock = new HandClock();
+        ConnectionLimiter limiter = new ConnectionLimiter(1000, 1000, 1000, clock, new Random(1),
+                new SetupGovernor(clock, new Random(1), 2, 1.0, 1));
+        java.net.InetAddress source = java.net.InetAddress.getByName("127.0.0.1");
+        assertThat(limiter.opened(source).admitted()).isTrue();
+        assertThat(limiter.opened(source).admitted()).isTrue();
+        ConnectionLimiter.Admission busy = limiter.opened(source);
+        assertThat(busy.admitted()).isFalse();
+        assertThat(busy.reason()).isEqualTo("busy");
+        assertThat(busy.retryAfterSeconds()).isBetween(1, SetupGovernor.MAX_RETRY_SECONDS);
+    }
+}
