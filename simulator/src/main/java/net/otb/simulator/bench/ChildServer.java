@@ -26,6 +26,9 @@ import net.otb.simulator.lab.ServerHandle;
  */
 public final class ChildServer implements ServerHandle {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ChildServer.class);
+
+
     private final Path data;
     private final String tls;
     private final List<String> jvmOptions;
@@ -72,6 +75,12 @@ public final class ChildServer implements ServerHandle {
         replies = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         commands = new BufferedWriter(new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8));
         String ready = replies.readLine();
+        // JVM options may print first (JFR's start-up lines go to stdout whatever -Xlog says): pass them on
+        for (int skipped = 0; ready != null && !ready.startsWith("READY ") && ready.startsWith("[") && skipped < 20;
+                skipped++) {
+            LOG.info("server JVM: {}", ready);
+            ready = replies.readLine();
+        }
         if (ready == null || !ready.startsWith("READY ")) {
             process.destroyForcibly();
             throw new IOException("the server process did not start (" + ready + "); see " + log);
