@@ -11,8 +11,8 @@ import java.util.random.RandomGenerator;
  * Admission of new agent connections: a token bucket per source address, a global cap on open connections, and
  * the {@link SetupGovernor}'s bound on session set-ups in flight, which follows the set-up rate the server
  * measures. A refused connection still completes TLS so that it can be told {@code retryAfter}: over the set-up bound,
- * at the next slot of a schedule paced at the measured rate, so that a storm spreads out at what the server can
- * take; over the cap, in 5 to 30 s. Thread-safe.
+ * within twice the time the set-ups in flight take at the measured rate, so that a storm spreads out over what
+ * the server can take; over the cap, in 5 to 30 s. Thread-safe.
  */
 final class ConnectionLimiter {
 

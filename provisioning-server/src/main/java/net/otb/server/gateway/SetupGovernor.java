@@ -13,9 +13,8 @@ import java.util.random.RandomGenerator;
  * which the server was busy (set-ups waited, or some were refused) moves the estimate towards what it completed
  * (an average with weight 0.3); a quiet window only raises it when more completed than estimated (demonstrated
  * capacity). At most {@code max(minInFlight, capacity × targetSeconds)} set-ups are in flight; a connection
- * beyond that completes TLS and is told {@code retryAfter} at the next free slot of a schedule that hands out
- * {@code capacity} slots per second, so the boxes told to wait come back spread at the rate the server can take,
- * plus up to a second of jitter. Thread-safe.
+ * beyond that completes TLS and is told {@code retryAfter} within twice the time the set-ups in flight take at
+ * that rate, so the boxes told to wait come back spread over what the server can take. Thread-safe.
  */
 final class SetupGovernor {
 
@@ -27,7 +26,7 @@ final class SetupGovernor {
     static final int MIN_IN_FLIGHT = 256;
     static final double TARGET_SECONDS = 2.0;
     static final double FLOOR_RATE = 20;
-    static final int MAX_RETRY_SECONDS = 300;
+    static final int MAX_RETRY_SECONDS = 60;
 
     private final Clock clock;
     private final RandomGenerator random;
@@ -39,7 +38,6 @@ final class SetupGovernor {
     private long windowStart;
     private int windowCompleted;
     private boolean windowBusy;
-    private long nextSlotMillis;
 
     SetupGovernor(Clock clock, RandomGenerator random) {
         this(clock, random, MIN_IN_FLIGHT, TARGET_SECONDS, INITIAL_RATE);
@@ -83,12 +81,17 @@ final class SetupGovernor {
         return new Setup();
     }
 
-    /** The next slot of the admission schedule, in whole seconds from now (1 at least), with jitter. */
+    /**
+     * When a refused box should come back: at a uniformly random second within twice the time the server needs to
+     * finish the set-ups in flight at the measured rate (1 s at least, {@link #MAX_RETRY_SECONDS} at most). The
+     * window follows the backlog as it is now, not the refusals so far: a schedule laid out at refusal time would
+     * leave the server idle whenever the estimate was low (a cold JVM after a restart measures little), and a
+     * refused box costs only a resumed handshake when it comes back early.
+     */
     synchronized int retryAfterSeconds() {
-        long now = clock.millis();
-        nextSlotMillis = Math.max(nextSlotMillis, now) + Math.max(1, Math.round(1000 / Math.max(rate, FLOOR_RATE)));
-        double seconds = (nextSlotMillis - now) / 1000.0 + random.nextDouble();
-        return (int) Math.max(1, Math.min(MAX_RETRY_SECONDS, Math.ceil(seconds)));
+        double drain = inFlight / Math.max(rate, FLOOR_RATE);
+        int window = (int) Math.max(1, Math.min(MAX_RETRY_SECONDS, Math.ceil(2 * drain)));
+        return 1 + random.nextInt(window);
     }
 
     private synchronized void finished(boolean completed) {
