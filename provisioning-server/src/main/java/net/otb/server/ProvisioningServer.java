@@ -37,6 +37,7 @@ import net.otb.server.catalog.Catalog;
 import net.otb.server.desired.AgentService;
 import net.otb.server.gateway.AgentGateway;
 import net.otb.server.metrics.Metrics;
+import net.otb.server.rollout.RolloutDriver;
 import net.otb.server.store.Database;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,6 +72,7 @@ public final class ProvisioningServer implements AutoCloseable {
     private final SecureRandom random;
     private final List<ApiModule> extraModules;
     private final boolean loadServiceModules;
+    private final RolloutDriver.Settings rolloutSettings;
 
     private Database database;
     private ServerContext context;
@@ -83,6 +85,7 @@ public final class ProvisioningServer implements AutoCloseable {
     private EventLoopGroup io;
     private ThreadPoolExecutor httpWorkers;
     private ScheduledExecutorService housekeeping;
+    private RolloutDriver rolloutDriver;
     private Ports ports;
     private boolean closed;
 
@@ -92,6 +95,7 @@ public final class ProvisioningServer implements AutoCloseable {
         this.random = builder.random;
         this.extraModules = List.copyOf(builder.modules);
         this.loadServiceModules = builder.loadServiceModules;
+        this.rolloutSettings = builder.rolloutSettings;
     }
 
     public static Builder builder(ServerConfig config) {
@@ -105,6 +109,7 @@ public final class ProvisioningServer implements AutoCloseable {
         private SecureRandom random = new SecureRandom();
         private final List<ApiModule> modules = new ArrayList<>();
         private boolean loadServiceModules = true;
+        private RolloutDriver.Settings rolloutSettings = RolloutDriver.Settings.defaults();
 
         private Builder(ServerConfig config) {
             this.config = config;
@@ -128,6 +133,12 @@ public final class ProvisioningServer implements AutoCloseable {
 
         public Builder loadServiceModules(boolean value) {
             this.loadServiceModules = value;
+            return this;
+        }
+
+        /** How often rollouts are driven and how long a lease lasts (tests use short ones). */
+        public Builder rollouts(RolloutDriver.Settings value) {
+            this.rolloutSettings = value;
             return this;
         }
 
@@ -166,6 +177,8 @@ public final class ProvisioningServer implements AutoCloseable {
             List<ApiModule> modules = new ArrayList<>();
             modules.add(new OpsApi());
             modules.add(new AdminApi(gateway.registry()));
+            rolloutDriver = new RolloutDriver(database, context.rollouts(), context.services(), context.engine(),
+                    context.audit(), metrics, String.format("instance-%08x", random.nextInt()), rolloutSettings);
             modules.addAll(extraModules);
             if (loadServiceModules) {
                 ServiceLoader.load(ApiModule.class).forEach(modules::add);
@@ -192,6 +205,7 @@ public final class ProvisioningServer implements AutoCloseable {
                 return t;
             });
             housekeeping.scheduleWithFixedDelay(this::purgeIdempotencyKeys, 1, 60, TimeUnit.MINUTES);
+            rolloutDriver.start();
             ports = new Ports(agent, httpAddress);
             LOG.info("provisioning server started: agents on {}, HTTP on {}, data in {}", agent, httpAddress,
                     config.dataDir().toAbsolutePath());
@@ -219,6 +233,11 @@ public final class ProvisioningServer implements AutoCloseable {
         return gateway;
     }
 
+    /** Drives the rollouts; null before start and after close. */
+    public RolloutDriver rolloutDriver() {
+        return rolloutDriver;
+    }
+
     public Router router() {
         return router;
     }
@@ -244,6 +263,11 @@ public final class ProvisioningServer implements AutoCloseable {
     }
 
     private void closeQuietly() {
+        if (rolloutDriver != null) {
+            // before the store closes: the leases are released so that another instance takes over at once
+            rolloutDriver.close();
+            rolloutDriver = null;
+        }
         if (housekeeping != null) {
             housekeeping.shutdownNow();
         }
