@@ -179,6 +179,8 @@ public final class ProvisioningServer implements AutoCloseable {
             modules.add(new AdminApi(gateway.registry()));
             rolloutDriver = new RolloutDriver(database, context.rollouts(), context.services(), context.engine(),
                     context.audit(), metrics, String.format("instance-%08x", random.nextInt()), rolloutSettings);
+            modules.add(new net.otb.server.api.RolloutApi(rolloutDriver));
+            modules.add(new net.otb.server.api.ConsoleApi(gateway.registry(), rolloutDriver));
             modules.addAll(extraModules);
             if (loadServiceModules) {
                 ServiceLoader.load(ApiModule.class).forEach(modules::add);

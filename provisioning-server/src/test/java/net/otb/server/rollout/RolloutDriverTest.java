@@ -294,6 +294,19 @@ class RolloutDriverTest {
     }
 
     @Test
+    void theBoxesOfEachRolloutPerStateAreInTheMetrics() {
+        Metrics metrics = new Metrics();
+        RolloutDriver measured = new RolloutDriver(database, rollouts, services, engine, audit, metrics, "instance-m",
+                SETTINGS);
+        Rollout r = create(5, 50, 100_000);
+        measured.tick();
+
+        assertThat(metrics.render()).contains("# TYPE otb_rollout_boxes gauge",
+                "otb_rollout_boxes{rollout=\"" + r.id() + "\",state=\"pushed\"} 5",
+                "otb_rollout_boxes{rollout=\"" + r.id() + "\",state=\"pending\"} " + (BOXES - 5));
+    }
+
+    @Test
     void aTargetWithNothingToChangeIsRefused() {
         create(2, 10, 100_000);
         assertThatThrownBy(() -> create(2, 10, 100_000)).isInstanceOf(RolloutException.class)
