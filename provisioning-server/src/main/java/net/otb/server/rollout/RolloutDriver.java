@@ -68,6 +68,7 @@ public final class RolloutDriver implements AutoCloseable {
     private final AuditLog audit;
     private final String instanceId;
     private final Settings settings;
+    private final java.util.concurrent.atomic.AtomicLong ticks = new java.util.concurrent.atomic.AtomicLong();
     private volatile Map<String, Long> gauges = Map.of();
     private ScheduledExecutorService executor;
 
@@ -129,7 +130,13 @@ public final class RolloutDriver implements AutoCloseable {
             }
         }
         refreshGauges();
+        ticks.incrementAndGet();
         return driven;
+    }
+
+    /** How many ticks have ended, for a test or a lab that waits for the driver to have looked again. */
+    public long ticks() {
+        return ticks.get();
     }
 
     /** Stops ticking and releases this instance's leases, so that another instance takes over at once. */
