@@ -54,6 +54,7 @@ class ConsoleBrowserTest {
     private long aborted;
     private long paused;
     private String failingService;
+    private String migratedService;
 
     @BeforeAll
     void start(@TempDir Path data, @TempDir Path scratch) throws Exception {
@@ -74,7 +75,17 @@ class ConsoleBrowserTest {
         fleet.start().get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
         await(() -> fleet.confirmedOn("starter.v1") == BOXES && fleet.connected() == BOXES);
 
-        List<SimulatedDevice> failing = fleet.devices().stream().filter(d -> d.index() % 2 == 0).toList();
+        // one customer's own offer change through the order system: order, payment, push, refund
+        SimulatedDevice migrated = fleet.devices().get(2);
+        migratedService = Provisioning.serviceName(migrated);
+        long order = api.post("/1.0/overTheBox/" + migratedService + "/migration/changeOffers", ServerApi.body("offer",
+                "business.v1", "acceptedContracts", List.of("otb-general-conditions", "otb-business-special-conditions")))
+                .path("orderId").asLong();
+        api.post("/1.0/me/order/" + order + "/pay", ServerApi.body("paymentId", "pay-" + order));
+        await(() -> migrated.confirmedProfile() != null && migrated.confirmedProfile().offer().equals("business.v1"));
+
+        List<SimulatedDevice> failing = fleet.devices().stream().filter(d -> d.index() % 2 == 0 && d != migrated)
+                .toList();
         failing.forEach(d -> d.box().faults().rejectEveryApply(REASON));
         aborted = api.post("/1.0/admin/rollouts", ServerApi.body("name", "business for everyone", "offer", "business.v1",
                 "fromOffer", "starter.v1", "canaryBoxes", 9, "growthFactor", 2, "maxPerMinute", 60_000,
@@ -162,5 +173,17 @@ class ConsoleBrowserTest {
         assertThat(dom).contains("<ol class=\"timeline\">", "<b>service.created</b>", "<b>profile.rejected</b>",
                 "by rollout:" + aborted);
         assertThat(dom).contains("<dt>migration</dt><dd>none</dd>");
+    }
+
+    @Test
+    void aMigratedServicesPageShowsItsMigrationRefundAndTheOrderToShapingTimeline() throws Exception {
+        String dom = chromium.dumpDom(console("#service=" + migratedService), BUDGET);
+
+        assertThat(dom).contains("<dd id=\"service-shown\">" + migratedService, "OverTheBox Business 1 Gbps (business.v1)");
+        assertThat(dom).containsPattern("<dt>migration</dt><dd>#\\d+: starter\\.v1 → business\\.v1, done");
+        assertThat(dom).containsPattern("<dt>refund</dt><dd>[^<]*€");
+        assertThat(dom).containsSubsequence("<b>migration.ordered</b>", "<b>migration.paid</b>", "<b>desired.changed</b>",
+                "<b>profile.applied</b>");
+        assertThat(dom).contains("<b>refund.established</b>");
     }
 }
