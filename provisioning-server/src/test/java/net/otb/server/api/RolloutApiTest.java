@@ -132,6 +132,8 @@ class RolloutApiTest {
         assertThat(page.status()).isEqualTo(200);
         assertThat(page.contentType()).startsWith("text/html");
         assertThat(page.body()).contains("OverTheBox console", "/console/console.js");
+        assertThat(http.headers("/console").firstValue("content-security-policy"))
+                .hasValueSatisfying(csp -> assertThat(csp).contains("script-src 'self'", "frame-ancestors 'none'"));
         Http.Answer script = http.get("/console/console.js");
         assertThat(script.contentType()).startsWith("text/javascript");
         assertThat(script.body()).contains("OTB.authHeaders");
