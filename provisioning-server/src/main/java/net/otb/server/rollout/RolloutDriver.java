@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import net.otb.server.desired.AuditLog;
 import net.otb.server.desired.DesiredProfile;
 import net.otb.server.desired.DesiredStateEngine;
+import net.otb.server.desired.DesiredStateException;
 import net.otb.server.device.Service;
 import net.otb.server.device.ServiceStatus;
 import net.otb.server.device.Services;
@@ -230,7 +231,12 @@ public final class RolloutDriver implements AutoCloseable {
                     + nonZero(counts) + ")", counts);
             return true;
         }
-        push(tx, r, w, counts.get(BoxState.PENDING.wire()), now);
+        try {
+            push(tx, r, w, counts.get(BoxState.PENDING.wire()), now);
+        } catch (DesiredStateException e) {
+            // the engine refuses before it writes (e.g. the offer left the catalog): retrying every tick would not help
+            abort(tx, r, "wave " + w + ": the offer change is refused: " + e.getMessage(), counts);
+        }
         return true;
     }
 

@@ -78,6 +78,8 @@ public abstract class RolloutDriverContract {
     private final Devices devices = new Devices();
     private final PushTasks tasks = new PushTasks();
     private final AuditLog audit = new AuditLog();
+    private final java.util.concurrent.atomic.AtomicReference<Catalog> catalog =
+            new java.util.concurrent.atomic.AtomicReference<>(Catalog.defaults());
     private Database database;
     private DesiredStateEngine engine;
     private Rollouts rollouts;
@@ -86,9 +88,8 @@ public abstract class RolloutDriverContract {
     @BeforeEach
     void open() throws Exception {
         database = newDatabase(clock);
-        Catalog catalog = Catalog.defaults();
-        engine = new DesiredStateEngine(() -> catalog, services, devices, tasks, audit);
-        rollouts = new Rollouts(() -> catalog, engine, audit);
+        engine = new DesiredStateEngine(catalog::get, services, devices, tasks, audit);
+        rollouts = new Rollouts(catalog::get, engine, audit);
         driver = driver("instance-a");
         database.inTransaction(tx -> {
             for (int i = 0; i < BOXES; i++) {
@@ -334,6 +335,21 @@ public abstract class RolloutDriverContract {
         assertThat(byModel.boxes()).isEqualTo(BOXES);
         assertThat(database.inTransaction(tx -> rollouts.waves(tx, byModel.id())).stream().map(Wave::size))
                 .containsExactly(5, 10, 5);
+    }
+
+    @Test
+    void anOfferThatLeftTheCatalogAbortsTheRolloutInsteadOfRetryingForever() {
+        Rollout r = create(2, 10, 60);
+        driver.tick();
+        Catalog defaults = Catalog.defaults();
+        catalog.set(new Catalog(defaults.offers().stream().filter(o -> !o.name().equals("business.v1")).toList(),
+                defaults.hardware(), defaults.models()));
+        clock.advance(Duration.ofSeconds(2));
+        driver.tick();
+
+        assertThat(rollout(r.id()).state()).isEqualTo(RolloutState.ABORTED);
+        assertThat(rollout(r.id()).detail()).contains("the offer change is refused", "business.v1");
+        assertThat(boxes(r.id(), BoxState.PUSHED)).hasSize(1);
     }
 
     @Test
