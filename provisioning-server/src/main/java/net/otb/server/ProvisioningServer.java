@@ -39,6 +39,7 @@ import net.otb.server.catalog.Catalog;
 import net.otb.server.desired.AgentService;
 import net.otb.server.gateway.AgentGateway;
 import net.otb.server.metrics.Metrics;
+import net.otb.server.rollout.RolloutDriver;
 import net.otb.server.store.Database;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,6 +76,7 @@ public final class ProvisioningServer implements AutoCloseable {
     private final boolean loadServiceModules;
     private final Duration ticketRotation;
     private final java.nio.file.Path ticketSecretFile;
+    private final RolloutDriver.Settings rolloutSettings;
 
     private Database database;
     private ServerContext context;
@@ -87,6 +89,7 @@ public final class ProvisioningServer implements AutoCloseable {
     private EventLoopGroup io;
     private ThreadPoolExecutor httpWorkers;
     private ScheduledExecutorService housekeeping;
+    private RolloutDriver rolloutDriver;
     private Ports ports;
     private boolean closed;
 
@@ -98,6 +101,7 @@ public final class ProvisioningServer implements AutoCloseable {
         this.loadServiceModules = builder.loadServiceModules;
         this.ticketRotation = builder.ticketRotation;
         this.ticketSecretFile = builder.ticketSecretFile;
+        this.rolloutSettings = builder.rolloutSettings;
     }
 
     public static Builder builder(ServerConfig config) {
@@ -113,6 +117,7 @@ public final class ProvisioningServer implements AutoCloseable {
         private boolean loadServiceModules = true;
         private Duration ticketRotation = TicketKeys.DEFAULT_ROTATION;
         private java.nio.file.Path ticketSecretFile;
+        private RolloutDriver.Settings rolloutSettings = RolloutDriver.Settings.defaults();
 
         private Builder(ServerConfig config) {
             this.config = config;
@@ -161,6 +166,12 @@ public final class ProvisioningServer implements AutoCloseable {
             return this;
         }
 
+        /** How often rollouts are driven and how long a lease lasts (tests use short ones). */
+        public Builder rollouts(RolloutDriver.Settings value) {
+            this.rolloutSettings = value;
+            return this;
+        }
+
         public ProvisioningServer build() {
             return new ProvisioningServer(this);
         }
@@ -205,6 +216,10 @@ public final class ProvisioningServer implements AutoCloseable {
             List<ApiModule> modules = new ArrayList<>();
             modules.add(new OpsApi());
             modules.add(new AdminApi(gateway.registry()));
+            rolloutDriver = new RolloutDriver(database, context.rollouts(), context.services(), context.engine(),
+                    context.audit(), metrics, String.format("instance-%08x", random.nextInt()), rolloutSettings);
+            modules.add(new net.otb.server.api.RolloutApi(rolloutDriver));
+            modules.add(new net.otb.server.api.ConsoleApi(gateway.registry(), rolloutDriver));
             modules.addAll(extraModules);
             if (loadServiceModules) {
                 ServiceLoader.load(ApiModule.class).forEach(modules::add);
@@ -234,6 +249,7 @@ public final class ProvisioningServer implements AutoCloseable {
             if (tickets != null) {
                 housekeeping.scheduleWithFixedDelay(() -> tickets.install(sslContext), 1, 1, TimeUnit.MINUTES);
             }
+            rolloutDriver.start();
             ports = new Ports(agent, httpAddress);
             LOG.info("provisioning server started: agents on {}, HTTP on {}, data in {}", agent, httpAddress,
                     config.dataDir().toAbsolutePath());
@@ -261,6 +277,11 @@ public final class ProvisioningServer implements AutoCloseable {
         return gateway;
     }
 
+    /** Drives the rollouts; null before start and after close. */
+    public RolloutDriver rolloutDriver() {
+        return rolloutDriver;
+    }
+
     public Router router() {
         return router;
     }
@@ -286,6 +307,11 @@ public final class ProvisioningServer implements AutoCloseable {
     }
 
     private void closeQuietly() {
+        if (rolloutDriver != null) {
+            // before the store closes: the leases are released so that another instance takes over at once
+            rolloutDriver.close();
+            rolloutDriver = null;
+        }
         if (housekeeping != null) {
             housekeeping.shutdownNow();
         }

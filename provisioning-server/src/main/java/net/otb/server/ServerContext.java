@@ -13,6 +13,7 @@ import net.otb.server.device.Devices;
 import net.otb.server.device.HelloListener;
 import net.otb.server.device.Services;
 import net.otb.server.metrics.Metrics;
+import net.otb.server.rollout.Rollouts;
 import net.otb.server.store.Database;
 
 /**
@@ -31,6 +32,7 @@ public final class ServerContext {
     private final PushTasks tasks = new PushTasks();
     private final AuditLog audit = new AuditLog();
     private final DesiredStateEngine engine;
+    private final Rollouts rollouts;
     private final Metrics metrics;
     private final List<HelloListener> helloListeners = new CopyOnWriteArrayList<>();
     private final RevocationList revocations;
@@ -45,6 +47,7 @@ public final class ServerContext {
         this.catalog = catalog;
         this.metrics = metrics;
         this.engine = new DesiredStateEngine(() -> catalog, services, devices, tasks, audit);
+        this.rollouts = new Rollouts(() -> catalog, engine, audit);
     }
 
     public ServerConfig config() {
@@ -85,6 +88,11 @@ public final class ServerContext {
 
     public DesiredStateEngine engine() {
         return engine;
+    }
+
+    /** The staged rollouts (driven by the server's {@link net.otb.server.rollout.RolloutDriver}). */
+    public Rollouts rollouts() {
+        return rollouts;
     }
 
     /** The certificate revocation list the agent gateway's TLS checks on every handshake. */

@@ -115,6 +115,12 @@ public final class PushTasks {
                 PushTasks::map, deviceId, limit);
     }
 
+    /** The newest tasks in {@code state}, newest first (the console lists those in {@code error} with their reasons). */
+    public List<PushTask> byState(Tx tx, TaskState state, int limit) throws SQLException {
+        return tx.query("SELECT " + COLUMNS + " FROM push_tasks WHERE state = ? ORDER BY id DESC LIMIT ?",
+                PushTasks::map, state, limit);
+    }
+
     /** Boxes with a task to send now: {@code todo}, or {@code doing} and sent before {@code sentBefore}. */
     public List<String> devicesDue(Tx tx, Instant sentBefore, int limit) throws SQLException {
         // "state IN" first so that the state index is used: an OR of the two states scanned every task ever

@@ -63,6 +63,15 @@ public final class Metrics {
         families.putIfAbsent(name, new Gauge(name, help, value));
     }
 
+    /**
+     * A gauge with one series per label set, read when the metrics are rendered: {@code series} gives each label
+     * text (e.g. {@code rollout="3",state="applied"}) its value.
+     */
+    public void gauges(String name, String help, java.util.function.Supplier<Map<String, Long>> series) {
+        checkName(name);
+        families.putIfAbsent(name, new LabeledGauge(name, help, series));
+    }
+
     public void handshake(boolean ok) {
         handshakes.inc(ok ? "result=\"ok\"" : "result=\"failed\"");
     }
@@ -199,6 +208,22 @@ public final class Metrics {
         void render(StringBuilder out) {
             header(out, "gauge");
             out.append(name).append(' ').append(value.getAsLong()).append('\n');
+        }
+    }
+
+    private static final class LabeledGauge extends Family {
+        private final java.util.function.Supplier<Map<String, Long>> series;
+
+        LabeledGauge(String name, String help, java.util.function.Supplier<Map<String, Long>> series) {
+            super(name, help);
+            this.series = series;
+        }
+
+        @Override
+        void render(StringBuilder out) {
+            header(out, "gauge");
+            new TreeMap<>(series.get()).forEach((labels, value) ->
+                    out.append(name).append('{').append(labels).append("} ").append(value).append('\n'));
         }
     }
 

@@ -60,6 +60,12 @@ public final class Http {
                 response.headers().firstValue("allow").orElse(null));
     }
 
+    /** The response headers of a GET (for headers {@link Answer} does not carry). */
+    public java.net.http.HttpHeaders headers(String path) throws IOException, InterruptedException {
+        return client.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(20)).GET().build(),
+                HttpResponse.BodyHandlers.discarding()).headers();
+    }
+
     public URI uri(String path) {
         return URI.create("http://127.0.0.1:" + port + path);
     }

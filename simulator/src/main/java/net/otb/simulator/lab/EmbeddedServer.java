@@ -13,6 +13,7 @@ import net.otb.protocol.tls.TlsProvider;
 import net.otb.server.ProvisioningServer;
 import net.otb.server.ServerConfig;
 import net.otb.server.ServerStartException;
+import net.otb.server.rollout.RolloutDriver;
 import net.otb.simulator.fleet.CredentialIssuer;
 
 /**
@@ -40,6 +41,7 @@ public final class EmbeddedServer implements ServerHandle {
     }
 
     private final Clock clock;
+    private final RolloutDriver.Settings rollouts;
     private ServerConfig config;
     private ProvisioningServer server;
     private ServerAddress agentAddress;
@@ -47,9 +49,10 @@ public final class EmbeddedServer implements ServerHandle {
     private DevPki pki;
     private String providerName;
 
-    private EmbeddedServer(ServerConfig config, Clock clock) {
+    private EmbeddedServer(ServerConfig config, Clock clock, RolloutDriver.Settings rollouts) {
         this.config = config;
         this.clock = clock;
+        this.rollouts = rollouts;
     }
 
     /**
@@ -60,12 +63,21 @@ public final class EmbeddedServer implements ServerHandle {
      */
     public static EmbeddedServer start(Path dataDir, TlsProvider tls, Clock clock, Timings timings)
             throws ServerStartException, PkiException {
+        return start(dataDir, tls, clock, timings, RolloutDriver.Settings.defaults());
+    }
+
+    /**
+     * {@link #start(Path, TlsProvider, Clock, Timings)} with the rollout driver's tick and lease (a lab's rollouts
+     * want short ones); kept across restarts.
+     */
+    public static EmbeddedServer start(Path dataDir, TlsProvider tls, Clock clock, Timings timings,
+                                       RolloutDriver.Settings rollouts) throws ServerStartException, PkiException {
         ServerConfig base = ServerConfig.ephemeral(dataDir).withTls(tls);
         var gateway = base.gateway().withLimits(1_000_000, 1_000_000, 1_000_000);
         if (timings != null) {
             gateway = gateway.withTimings(timings.heartbeat(), timings.confirm(), timings.ackTimeout(), timings.sweep());
         }
-        EmbeddedServer handle = new EmbeddedServer(base.withGateway(gateway), clock);
+        EmbeddedServer handle = new EmbeddedServer(base.withGateway(gateway), clock, rollouts);
         handle.start();
         return handle;
     }
@@ -75,7 +87,8 @@ public final class EmbeddedServer implements ServerHandle {
         if (server != null) {
             return;
         }
-        ProvisioningServer starting = ProvisioningServer.builder(config).clock(clock).random(new SecureRandom()).build();
+        ProvisioningServer starting = ProvisioningServer.builder(config).clock(clock).random(new SecureRandom())
+                .rollouts(rollouts).build();
         ProvisioningServer.Ports ports = starting.start();
         server = starting;
         if (agentAddress == null) {

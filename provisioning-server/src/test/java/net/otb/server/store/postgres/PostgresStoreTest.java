@@ -35,7 +35,7 @@ class PostgresStoreTest {
 
     private static final List<String> TABLES = List.of("audit_events", "contacts", "desired_profiles", "devices",
             "flyway_schema_history", "idempotency_keys", "migrations", "purchase_orders", "push_tasks", "refunds",
-            "services");
+            "rollout_boxes", "rollout_waves", "rollouts", "services");
 
     private final Clock clock = Clock.fixed(Instant.parse("2026-03-29T01:30:00.123Z"), ZoneOffset.UTC);
     private PostgresSchema schema;

@@ -1,0 +1,144 @@
+package net.otb.server.api;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import net.otb.server.ServerContext;
+import net.otb.server.desired.TaskState;
+import net.otb.server.gateway.SessionRegistry;
+import net.otb.server.rollout.RolloutDriver;
+
+/**
+ * The operators' web console: its static page ({@code GET /console}, plain HTML, CSS and JavaScript from the jar) and
+ * the read-only admin routes it reads besides the existing ones: the fleet by model, the instances and their sessions,
+ * push tasks by state. The page fetches everything through one function, so the API's authentication headers can be
+ * added in one place.
+ */
+public final class ConsoleApi implements ApiModule {
+
+    /** Where the page's files are, on the class path. */
+    static final String ASSETS = "net/otb/server/console/";
+
+    private static final Map<String, String> TYPES = Map.of(
+            "index.html", "text/html; charset=utf-8",
+            "console.js", "text/javascript; charset=utf-8",
+            "console.css", "text/css; charset=utf-8");
+
+    /** Boxes of one model: how many, online now, bound, in sync (applied = desired generation), behind. */
+    public record ModelFleet(String model, long devices, long online, long bound, long inSync, long behind) {
+    }
+
+    /** A bound box whose applied generation is not its service's desired one. */
+    public record Behind(String deviceId, String model, boolean online, String serviceName, long appliedGeneration,
+                         long desiredGeneration) {
+    }
+
+    /** The fleet by model, and the first boxes behind. */
+    public record FleetByModel(List<ModelFleet> models, List<Behind> behind) {
+    }
+
+    /** A server instance: its agent sessions and the rollouts it drives. */
+    public record Instance(String instance, boolean self, int sessions, long rolloutsLeased) {
+    }
+
+    private final SessionRegistry registry;
+    private final RolloutDriver driver;
+    private final Map<String, byte[]> assets = new LinkedHashMap<>();
+
+    public ConsoleApi(SessionRegistry registry, RolloutDriver driver) {
+        this.registry = registry;
+        this.driver = driver;
+        for (String name : TYPES.keySet()) {
+            assets.put(name, load(name));
+        }
+    }
+
+    private static byte[] load(String name) {
+        try (InputStream in = ConsoleApi.class.getClassLoader().getResourceAsStream(ASSETS + name)) {
+            if (in == null) {
+                throw new IllegalStateException("the console's " + name + " is missing from the jar");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the console's " + name, e);
+        }
+    }
+
+    @Override
+    public void register(Router router, ServerContext context) {
+        router.plain("GET", "/console", request -> asset("index.html"));
+        router.plain("GET", "/console/{asset}", request -> {
+            String name = request.pathParam("asset");
+            if (!assets.containsKey(name)) {
+                throw Problems.notFound("no console file " + name);
+            }
+            return asset(name);
+        });
+        router.get("/1.0/admin/fleet/models", (request, tx) -> {
+            record Row(String device, String model, String service, long desired, String appliedService,
+                       long appliedGeneration) {
+            }
+            List<Row> rows = tx.query("SELECT d.id, d.model, s.name, s.desired_generation, d.applied_service, "
+                    + "d.applied_generation FROM devices d LEFT JOIN services s ON s.device_id = d.id ORDER BY d.id",
+                    row -> new Row(row.getString(1), row.getString(2), row.getString(3), row.getLong(4),
+                            row.getString(5), row.getLong(6)));
+            Map<String, long[]> byModel = new TreeMap<>();
+            List<Behind> behind = new ArrayList<>();
+            int maxBehind = request.intQuery("behind", 20, 0, 1_000);
+            for (Row r : rows) {
+                long[] c = byModel.computeIfAbsent(r.model(), m -> new long[5]);
+                boolean online = registry.isConnected(r.device());
+                c[0]++;
+                c[1] += online ? 1 : 0;
+                if (r.service() != null) {
+                    c[2]++;
+                    if (r.service().equals(r.appliedService()) && r.appliedGeneration() == r.desired()) {
+                        c[3]++;
+                    } else {
+                        c[4]++;
+                        if (behind.size() < maxBehind) {
+                            behind.add(new Behind(r.device(), r.model(), online, r.service(),
+                                    r.service().equals(r.appliedService()) ? r.appliedGeneration() : 0, r.desired()));
+                        }
+                    }
+                }
+            }
+            List<ModelFleet> models = new ArrayList<>();
+            byModel.forEach((model, c) -> models.add(new ModelFleet(model, c[0], c[1], c[2], c[3], c[4])));
+            return ApiResponse.ok(new FleetByModel(models, behind));
+        });
+        router.get("/1.0/admin/instances", (request, tx) -> {
+            // one instance today; with several (issue 11), each reports its own row from the instance table
+            long leased = tx.queryLong("SELECT COUNT(*) FROM rollouts WHERE lease_owner = ?", driver.instanceId());
+            return ApiResponse.ok(List.of(new Instance(driver.instanceId(), true, registry.size(), leased)));
+        });
+        router.get("/1.0/admin/tasks", (request, tx) -> {
+            TaskState state;
+            try {
+                state = TaskState.fromWire(request.query("state").orElse("error"));
+            } catch (IllegalArgumentException e) {
+                throw Problems.invalidField("state", e.getMessage());
+            }
+            return ApiResponse.ok(context.tasks().byState(tx, state, request.intQuery("limit", 100, 1, 1_000)));
+        });
+    }
+
+    /**
+     * The page runs only its own script, reads only this server, and is never framed; inline styles are allowed for the
+     * progress bars' widths (every value the script writes into the page is escaped first).
+     */
+    static final String CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self' "
+            + "'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+            + "form-action 'self'";
+
+    private ApiResponse asset(String name) {
+        return new ApiResponse(200, assets.get(name), TYPES.get(name), Map.of("Cache-Control", "no-cache",
+                "Content-Security-Policy", CONTENT_SECURITY_POLICY, "X-Content-Type-Options", "nosniff",
+                "Referrer-Policy", "no-referrer"));
+    }
+}

@@ -1,0 +1,363 @@
+package net.otb.server.rollout;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+import net.otb.server.catalog.Catalog;
+import net.otb.server.desired.AuditLog;
+import net.otb.server.desired.DesiredStateEngine;
+import net.otb.server.desired.DesiredStateException;
+import net.otb.server.device.ServiceStatus;
+import net.otb.server.store.Tx;
+
+/**
+ * The rollouts in the store, and what an operator does to them: create, pause, resume, cancel, revert. Every
+ * method runs in the caller's transaction and appends its audit event there; the waves themselves are driven by
+ * {@link RolloutDriver}. Stateless apart from its collaborators; thread-safe.
+ */
+public final class Rollouts {
+
+    /** A box of a rollout. */
+    public record RolloutBox(long rolloutId, String serviceName, String deviceId, int wave, BoxState state,
+                             String previousOffer, Long generation, Instant pushedAt, Instant finishedAt,
+                             String detail) {
+    }
+
+    /** What a revert did: boxes put back, and boxes left because their service changed since. */
+    public record Reverted(int reverted, int kept) {
+    }
+
+    static final String COLUMNS = "id, name, to_offer, target_kind, target_value, canary_boxes, canary_percent, "
+            + "growth_factor, max_per_minute, abort_failure_percent, wave_timeout_seconds, state, current_wave, waves, "
+            + "boxes, start_at, actor, detail, created_at, updated_at, started_at, finished_at, reverted_at, "
+            + "lease_owner, lease_until";
+
+    private static final String BOX_COLUMNS = "rollout_id, service_name, device_id, wave, state, previous_offer, "
+            + "generation, pushed_at, finished_at, detail";
+
+    private final Supplier<Catalog> catalog;
+    private final DesiredStateEngine engine;
+    private final AuditLog audit;
+
+    public Rollouts(Supplier<Catalog> catalog, DesiredStateEngine engine, AuditLog audit) {
+        this.catalog = catalog;
+        this.engine = engine;
+        this.audit = audit;
+    }
+
+    /**
+     * Creates a rollout: resolves its target to the active services bound to a box, not on the offer already and in
+     * no other open rollout (those are left out, and the detail says how many), splits them into waves in name
+     * order, and stores it {@code scheduled}. Nothing is pushed before the driver starts it.
+     *
+     * @throws DesiredStateException UNKNOWN_OFFER, UNKNOWN_MODEL, UNKNOWN_SERVICE (a named service that does not exist)
+     * @throws RolloutException EMPTY_TARGET, INVALID (more than {@link RolloutTarget#MAX_BOXES} boxes)
+     */
+    public Rollout create(Tx tx, RolloutSpec spec, String actor) throws SQLException {
+        Catalog.Offer offer = catalog.get().offer(spec.offer()).orElseThrow(() -> new DesiredStateException(
+                DesiredStateException.Reason.UNKNOWN_OFFER, "no offer " + spec.offer()));
+        RolloutTarget target = spec.target();
+        record Candidate(String name, String offer, String status, String deviceId) {
+        }
+        net.otb.server.store.RowMapper<Candidate> map = row -> new Candidate(row.getString(1), row.getString(2), row.getString(3),
+                row.getString(4));
+        List<Candidate> found;
+        switch (target.kind()) {
+            case SERVICES -> {
+                found = tx.query("SELECT name, offer, status, device_id FROM services WHERE name = ANY(?) ORDER BY name",
+                        map::map, tx.textArray(target.serviceNames()));
+                if (found.size() != target.serviceNames().size()) {
+                    Set<String> known = new HashSet<>(found.stream().map(Candidate::name).toList());
+                    List<String> unknown = target.serviceNames().stream().filter(n -> !known.contains(n)).limit(10).toList();
+                    throw new DesiredStateException(DesiredStateException.Reason.UNKNOWN_SERVICE, "no service " + unknown);
+                }
+            }
+            case OFFER -> {
+                if (catalog.get().offer(target.value()).isEmpty()) {
+                    throw new DesiredStateException(DesiredStateException.Reason.UNKNOWN_OFFER, "no offer " + target.value());
+                }
+                found = tx.query("SELECT name, offer, status, device_id FROM services WHERE offer = ? ORDER BY name",
+                        map::map, target.value());
+            }
+            case MODEL -> {
+                if (catalog.get().model(target.value()).isEmpty()) {
+                    throw new DesiredStateException(DesiredStateException.Reason.UNKNOWN_MODEL, "no box model " + target.value());
+                }
+                found = tx.query("SELECT s.name, s.offer, s.status, s.device_id FROM services s JOIN devices d "
+                        + "ON d.id = s.device_id WHERE d.model = ? ORDER BY s.name", map::map, target.value());
+            }
+            default -> throw new IllegalStateException("unknown target kind " + target.kind());
+        }
+        Set<String> busy = new HashSet<>(tx.query("SELECT b.service_name FROM rollout_boxes b JOIN rollouts r "
+                + "ON r.id = b.rollout_id WHERE r.state IN (?, ?, ?) AND b.state IN (?, ?)", row -> row.getString(1),
+                RolloutState.SCHEDULED, RolloutState.RUNNING, RolloutState.PAUSED, BoxState.PENDING, BoxState.PUSHED));
+        List<Candidate> chosen = new ArrayList<>();
+        int left = 0;
+        for (Candidate c : found) {
+            if (c.deviceId() == null || !ServiceStatus.ACTIVE.wire().equals(c.status()) || c.offer().equals(offer.name())
+                    || busy.contains(c.name())) {
+                left++;
+            } else {
+                chosen.add(c);
+            }
+        }
+        if (chosen.isEmpty()) {
+            throw new RolloutException(RolloutException.Reason.EMPTY_TARGET, "the target holds no active service bound "
+                    + "to a box, off " + offer.name() + " and in no other open rollout (" + found.size() + " found)");
+        }
+        if (chosen.size() > RolloutTarget.MAX_BOXES) {
+            throw new RolloutException(RolloutException.Reason.INVALID, "the target holds " + chosen.size()
+                    + " boxes; a rollout takes at most " + RolloutTarget.MAX_BOXES);
+        }
+        List<Integer> sizes = WavePlan.sizes(chosen.size(), spec.canaryBoxes(), spec.canaryPercent(), spec.growthFactor());
+        Instant now = tx.now();
+        Instant startAt = spec.startAt() == null || spec.startAt().isBefore(now) ? now : spec.startAt();
+        String detail = left == 0 ? null : left + " services of the target left out (inactive, without a box, on "
+                + offer.name() + " already, or in another open rollout)";
+        long id = tx.insert("INSERT INTO rollouts (name, to_offer, target_kind, target_value, canary_boxes, canary_percent, "
+                        + "growth_factor, max_per_minute, abort_failure_percent, wave_timeout_seconds, state, current_wave, "
+                        + "waves, boxes, start_at, actor, detail, created_at, updated_at) "
+                        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)",
+                spec.name(), offer.name(), target.kind(), target.value(), spec.canaryBoxes(), spec.canaryPercent(),
+                spec.growthFactor(), spec.maxPerMinute(), spec.abortFailurePercent(), spec.waveTimeout().toSeconds(),
+                RolloutState.SCHEDULED, sizes.size(), chosen.size(), startAt, actor, detail, now, now);
+        List<Object[]> waveRows = new ArrayList<>();
+        List<Object[]> boxRows = new ArrayList<>();
+        int index = 0;
+        for (int w = 0; w < sizes.size(); w++) {
+            waveRows.add(new Object[] {id, w + 1, sizes.get(w), "pending"});
+            for (int i = 0; i < sizes.get(w); i++) {
+                Candidate c = chosen.get(index++);
+                boxRows.add(new Object[] {id, c.name(), c.deviceId(), w + 1, BoxState.PENDING});
+            }
+        }
+        tx.batch("INSERT INTO rollout_waves (rollout_id, wave, size, state) VALUES (?, ?, ?, ?)", waveRows);
+        tx.batch("INSERT INTO rollout_boxes (rollout_id, service_name, device_id, wave, state) VALUES (?, ?, ?, ?, ?)",
+                boxRows);
+        audit.append(tx, actor, "rollout.created", null, null, null, "rollout " + id + " '" + spec.name() + "': "
+                + chosen.size() + " boxes to " + offer.name() + " in waves " + sizes + ", at most " + spec.maxPerMinute()
+                + "/min, abort above " + spec.abortFailurePercent() + " % failed or after " + spec.waveTimeout().toSeconds()
+                + " s per wave" + (detail == null ? "" : "; " + detail));
+        return find(tx, id).orElseThrow();
+    }
+
+    private static String prefixed(String alias) {
+        return String.join(", ", java.util.Arrays.stream(BOX_COLUMNS.split(", ")).map(c -> alias + "." + c).toList());
+    }
+
+    public java.util.Optional<Rollout> find(Tx tx, long id) throws SQLException {
+        return tx.queryOne("SELECT " + COLUMNS + " FROM rollouts WHERE id = ?", Rollouts::map, id);
+    }
+
+    /** The rollout, its row locked until the transaction ends: operators and drivers serialize on it. */
+    public Rollout lock(Tx tx, long id) throws SQLException {
+        return tx.queryOne("SELECT " + COLUMNS + " FROM rollouts WHERE id = ? FOR UPDATE", Rollouts::map, id)
+                .orElseThrow(() -> new RolloutException(RolloutException.Reason.NOT_FOUND, "no rollout " + id));
+    }
+
+    /** The newest rollouts first. */
+    public List<Rollout> list(Tx tx, int limit) throws SQLException {
+        return tx.query("SELECT " + COLUMNS + " FROM rollouts ORDER BY id DESC LIMIT ?", Rollouts::map, limit);
+    }
+
+    /** Ids of the rollouts a driver has work on: scheduled or running. */
+    public List<Long> drivable(Tx tx) throws SQLException {
+        return tx.query("SELECT id FROM rollouts WHERE state IN (?, ?) ORDER BY id", row -> row.getLong(1),
+                RolloutState.SCHEDULED, RolloutState.RUNNING);
+    }
+
+    /** The rollout's waves, in order, with their boxes counted by state. */
+    public List<Wave> waves(Tx tx, long id) throws SQLException {
+        Map<Integer, Map<String, Long>> counts = new TreeMap<>();
+        tx.query("SELECT wave, state, COUNT(*) FROM rollout_boxes WHERE rollout_id = ? GROUP BY wave, state", row -> {
+            counts.computeIfAbsent(row.getInt(1), w -> zeroCounts()).put(row.getString(2), row.getLong(3));
+            return null;
+        }, id);
+        return tx.query("SELECT wave, size, state, started_at, deadline_at, finished_at FROM rollout_waves "
+                + "WHERE rollout_id = ? ORDER BY wave", row -> new Wave(row.getInt(1), row.getInt(2), row.getString(3),
+                Tx.instant(row, "started_at"), Tx.instant(row, "deadline_at"), Tx.instant(row, "finished_at"),
+                counts.getOrDefault(row.getInt(1), zeroCounts())), id);
+    }
+
+    /** Boxes of the rollout by state, every state listed. */
+    public Map<String, Long> boxCounts(Tx tx, long id) throws SQLException {
+        Map<String, Long> counts = zeroCounts();
+        tx.query("SELECT state, COUNT(*) FROM rollout_boxes WHERE rollout_id = ? GROUP BY state", row -> {
+            counts.put(row.getString(1), row.getLong(2));
+            return null;
+        }, id);
+        return counts;
+    }
+
+    /** Boxes per state of every rollout open or updated since {@code since}: rollout id → state → count. */
+    public Map<Long, Map<String, Long>> recentBoxCounts(Tx tx, Instant since) throws SQLException {
+        Map<Long, Map<String, Long>> all = new TreeMap<>();
+        tx.query("SELECT b.rollout_id, b.state, COUNT(*) FROM rollout_boxes b JOIN rollouts r ON r.id = b.rollout_id "
+                + "WHERE r.state IN (?, ?, ?) OR r.updated_at >= ? GROUP BY b.rollout_id, b.state", row -> {
+                    all.computeIfAbsent(row.getLong(1), k -> zeroCounts()).put(row.getString(2), row.getLong(3));
+                    return null;
+                }, RolloutState.SCHEDULED, RolloutState.RUNNING, RolloutState.PAUSED, since);
+        return all;
+    }
+
+    /** The rollout's boxes, optionally of one wave and/or state, in name order. */
+    public List<RolloutBox> boxes(Tx tx, long id, Integer wave, BoxState state, int limit) throws SQLException {
+        StringBuilder sql = new StringBuilder("SELECT " + BOX_COLUMNS + " FROM rollout_boxes WHERE rollout_id = ?");
+        List<Object> args = new ArrayList<>(List.of(id));
+        if (wave != null) {
+            sql.append(" AND wave = ?");
+            args.add(wave);
+        }
+        if (state != null) {
+            sql.append(" AND state = ?");
+            args.add(state.wire());
+        }
+        sql.append(" ORDER BY service_name LIMIT ?");
+        args.add(limit);
+        return tx.query(sql.toString(), Rollouts::mapBox, args.toArray());
+    }
+
+    /**
+     * Pauses a scheduled or running rollout: nothing more is pushed; boxes already pushed still apply, and their
+     * answers are counted when it resumes.
+     */
+    public Rollout pause(Tx tx, long id, String actor) throws SQLException {
+        Rollout r = lock(tx, id);
+        requireState(r, "pause", RolloutState.SCHEDULED, RolloutState.RUNNING);
+        setState(tx, id, RolloutState.PAUSED, r.detail());
+        audit.append(tx, actor, "rollout.paused", null, null, null, "rollout " + id + ": paused in wave " + r.currentWave());
+        return find(tx, id).orElseThrow();
+    }
+
+    /**
+     * Resumes a paused rollout where it stopped; the current wave's timeout starts again from now (the time paused
+     * does not count against the wave).
+     */
+    public Rollout resume(Tx tx, long id, String actor) throws SQLException {
+        Rollout r = lock(tx, id);
+        requireState(r, "resume", RolloutState.PAUSED);
+        RolloutState next = r.startedAt() == null ? RolloutState.SCHEDULED : RolloutState.RUNNING;
+        setState(tx, id, next, r.detail());
+        Instant now = tx.now();
+        tx.update("UPDATE rollout_waves SET deadline_at = ? WHERE rollout_id = ? AND state = 'running'",
+                now.plus(r.waveTimeout()), id);
+        audit.append(tx, actor, "rollout.resumed", null, null, null, "rollout " + id + ": resumed in wave " + r.currentWave());
+        return find(tx, id).orElseThrow();
+    }
+
+    /** Cancels an open rollout: boxes not pushed yet stay as they are; those pushed keep their new offer. */
+    public Rollout cancel(Tx tx, long id, String actor) throws SQLException {
+        Rollout r = lock(tx, id);
+        requireState(r, "cancel", RolloutState.SCHEDULED, RolloutState.RUNNING, RolloutState.PAUSED);
+        finish(tx, r, RolloutState.CANCELLED, "cancelled by " + actor);
+        audit.append(tx, actor, "rollout.cancelled", null, null, null, "rollout " + id + ": cancelled in wave "
+                + r.currentWave() + ", " + boxCounts(tx, id));
+        return find(tx, id).orElseThrow();
+    }
+
+    /**
+     * Puts the boxes an aborted or cancelled rollout changed back on their previous desired offer (a new generation
+     * each, through the engine's bulk path), once. A box whose service changed again since the rollout changed it
+     * is left alone. Never done unless asked.
+     */
+    public Reverted revert(Tx tx, long id, String actor) throws SQLException {
+        Rollout r = lock(tx, id);
+        requireState(r, "revert", RolloutState.ABORTED, RolloutState.CANCELLED);
+        if (r.revertedAt() != null) {
+            throw new RolloutException(RolloutException.Reason.WRONG_STATE, "rollout " + id + " was reverted already at "
+                    + r.revertedAt());
+        }
+        List<RolloutBox> changed = tx.query("SELECT " + prefixed("b")
+                        + " FROM rollout_boxes b JOIN services s ON s.name = b.service_name WHERE b.rollout_id = ? "
+                        + "AND b.state IN (?, ?, ?) AND s.desired_generation = b.generation ORDER BY b.service_name",
+                Rollouts::mapBox, id, BoxState.PUSHED, BoxState.APPLIED, BoxState.FAILED);
+        int kept = (int) tx.queryLong("SELECT COUNT(*) FROM rollout_boxes WHERE rollout_id = ? AND state IN (?, ?, ?)",
+                id, BoxState.PUSHED, BoxState.APPLIED, BoxState.FAILED) - changed.size();
+        Map<String, List<String>> byOffer = new LinkedHashMap<>();
+        for (RolloutBox box : changed) {
+            byOffer.computeIfAbsent(box.previousOffer(), o -> new ArrayList<>()).add(box.serviceName());
+        }
+        String reverter = actor + " (revert of rollout " + id + ")";
+        for (Map.Entry<String, List<String>> group : byOffer.entrySet()) {
+            List<String> names = group.getValue();
+            for (int from = 0; from < names.size(); from += 1_000) {
+                engine.setDesiredOffers(tx, names.subList(from, Math.min(names.size(), from + 1_000)), group.getKey(),
+                        reverter.length() > 128 ? reverter.substring(0, 128) : reverter);
+            }
+        }
+        Instant now = tx.now();
+        List<Object[]> rows = changed.stream().map(b -> new Object[] {now, id, b.serviceName()}).toList();
+        tx.batch("UPDATE rollout_boxes SET state = 'reverted', finished_at = ?, detail = 'put back on its previous offer' "
+                + "WHERE rollout_id = ? AND service_name = ?", rows);
+        tx.update("UPDATE rollouts SET reverted_at = ?, updated_at = ? WHERE id = ?", now, now, id);
+        audit.append(tx, actor, "rollout.reverted", null, null, null, "rollout " + id + ": " + changed.size()
+                + " boxes put back on their previous offer, " + kept + " left (their service changed since)");
+        return new Reverted(changed.size(), kept);
+    }
+
+    void setState(Tx tx, long id, RolloutState state, String detail) throws SQLException {
+        tx.update("UPDATE rollouts SET state = ?, detail = ?, updated_at = ? WHERE id = ?", state, cut(detail), tx.now(), id);
+    }
+
+    /** Ends a rollout: its state, detail, finish time; the lease is released and the running wave closed. */
+    void finish(Tx tx, Rollout r, RolloutState state, String detail) throws SQLException {
+        Instant now = tx.now();
+        tx.update("UPDATE rollouts SET state = ?, detail = ?, updated_at = ?, finished_at = ?, lease_owner = NULL, "
+                + "lease_until = NULL WHERE id = ?", state, cut(detail), now, now, r.id());
+        tx.update("UPDATE rollout_waves SET state = ?, finished_at = ? WHERE rollout_id = ? AND state = 'running'",
+                state == RolloutState.COMPLETED ? "done" : "failed", now, r.id());
+    }
+
+    private static void requireState(Rollout r, String action, RolloutState... allowed) {
+        for (RolloutState s : allowed) {
+            if (r.state() == s) {
+                return;
+            }
+        }
+        throw new RolloutException(RolloutException.Reason.WRONG_STATE, "cannot " + action + " rollout " + r.id()
+                + ": it is " + r.state().wire() + (r.detail() == null ? "" : " (" + r.detail() + ")"));
+    }
+
+    static Map<String, Long> zeroCounts() {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        for (BoxState s : BoxState.values()) {
+            counts.put(s.wire(), 0L);
+        }
+        return counts;
+    }
+
+    static String cut(String detail) {
+        return detail != null && detail.length() > 1024 ? detail.substring(0, 1024) : detail;
+    }
+
+    static Rollout map(ResultSet row) throws SQLException {
+        int canaryBoxes = row.getInt("canary_boxes");
+        Integer boxes = row.wasNull() ? null : canaryBoxes;
+        int canaryPercent = row.getInt("canary_percent");
+        Integer percent = row.wasNull() ? null : canaryPercent;
+        return new Rollout(row.getLong("id"), row.getString("name"), row.getString("to_offer"),
+                RolloutTarget.Kind.fromWire(row.getString("target_kind")), row.getString("target_value"), boxes, percent,
+                row.getDouble("growth_factor"), row.getInt("max_per_minute"), row.getInt("abort_failure_percent"),
+                Duration.ofSeconds(row.getLong("wave_timeout_seconds")), RolloutState.fromWire(row.getString("state")),
+                row.getInt("current_wave"), row.getInt("waves"), row.getInt("boxes"), Tx.instant(row, "start_at"),
+                row.getString("actor"), row.getString("detail"), Tx.instant(row, "created_at"),
+                Tx.instant(row, "updated_at"), Tx.instant(row, "started_at"), Tx.instant(row, "finished_at"),
+                Tx.instant(row, "reverted_at"), row.getString("lease_owner"), Tx.instant(row, "lease_until"));
+    }
+
+    static RolloutBox mapBox(ResultSet row) throws SQLException {
+        return new RolloutBox(row.getLong("rollout_id"), row.getString("service_name"), row.getString("device_id"),
+                row.getInt("wave"), BoxState.fromWire(row.getString("state")), row.getString("previous_offer"),
+                Tx.nullableLong(row, "generation"), Tx.instant(row, "pushed_at"), Tx.instant(row, "finished_at"),
+                row.getString("detail"));
+    }
+}

@@ -1,0 +1,150 @@
+package net.otb.server.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import net.otb.server.testing.Http;
+import net.otb.server.testing.ServerHarness;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The rollout routes and the console's read-only routes over a real socket: creation, its refusals as
+ * problem+json, the state rules of pause/resume/cancel/revert, Idempotency-Key, and the console's page and data.
+ * The boxes stay offline: the rollouts here never get an answer, which is what these rules are about.
+ */
+class RolloutApiTest {
+
+    private static final int BOXES = 6;
+
+    @TempDir
+    static Path dir;
+
+    static ServerHarness harness;
+    static Http http;
+
+    private static String service(int i) {
+        return String.format("otb-roll-%02d", i);
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        harness = new ServerHarness(dir, g -> g);
+        http = harness.http;
+        for (int i = 0; i < BOXES; i++) {
+            String serial = String.format("OTB3-8000%02d", i);
+            harness.registerBox(serial, "v3");
+            harness.createService(service(i), "198.51.100." + (i + 1), serial, "starter.v1");
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        harness.close();
+    }
+
+    private static String names(int from, int to) {
+        return IntStream.range(from, to).mapToObj(i -> "\"" + service(i) + "\"").collect(Collectors.joining(","));
+    }
+
+    private static JsonNode create(String body, String key) throws Exception {
+        Http.Answer answer = http.post("/1.0/admin/rollouts", body, key);
+        assertThat(answer.status()).as(answer.body()).isEqualTo(201);
+        return answer.json();
+    }
+
+    @Test
+    void aRolloutIsCreatedScheduledWithItsWavesAndAKeyReplaysTheAnswer() throws Exception {
+        String body = "{\"offer\":\"business.v1\",\"serviceNames\":[" + names(0, 3) + "],\"canaryBoxes\":1,"
+                + "\"growthFactor\":2,\"startAt\":\"2099-01-01T00:00:00Z\"}";
+        JsonNode created = create(body, "rollout-key-1");
+
+        assertThat(created.path("state").asText()).isEqualTo("scheduled");
+        assertThat(created.path("boxes").asInt()).isEqualTo(3);
+        assertThat(created.path("waves").findValuesAsText("size")).containsExactly("1", "2");
+        assertThat(created.path("boxesByState").path("pending").asInt()).isEqualTo(3);
+        Http.Answer replay = http.post("/1.0/admin/rollouts", body, "rollout-key-1");
+        assertThat(replay.replayed()).isTrue();
+        assertThat(replay.json().path("id").asLong()).isEqualTo(created.path("id").asLong());
+
+        long id = created.path("id").asLong();
+        assertThat(http.get("/1.0/admin/rollouts/" + id).json().path("name").asText()).isEqualTo("rollout to business.v1");
+        assertThat(http.get("/1.0/admin/rollouts").json().findValuesAsText("id")).contains(String.valueOf(id));
+        assertThat(http.get("/1.0/admin/rollouts/" + id + "/boxes?wave=2").json()).hasSize(2);
+        assertThat(http.get("/1.0/admin/audit?limit=1000").body()).contains("rollout.created");
+    }
+
+    @Test
+    void pauseResumeCancelAndRevertFollowTheStateRules() throws Exception {
+        long id = create("{\"offer\":\"business.v1\",\"serviceNames\":[" + names(3, 5) + "],\"canaryPercent\":50,"
+                + "\"startAt\":\"2099-01-01T00:00:00Z\"}", null).path("id").asLong();
+        String base = "/1.0/admin/rollouts/" + id;
+
+        Http.Answer resume = http.post(base + "/resume", null);
+        assertThat(resume.status()).isEqualTo(409);
+        assertThat(resume.contentType()).startsWith("application/problem+json");
+        assertThat(resume.json().path("type").asText()).endsWith("/rollout-state");
+        assertThat(resume.json().path("detail").asText()).contains("it is scheduled");
+        assertThat(http.post(base + "/revert", null).status()).isEqualTo(409);
+
+        assertThat(http.post(base + "/pause", null).json().path("state").asText()).isEqualTo("paused");
+        assertThat(http.post(base + "/resume", null).json().path("state").asText()).isEqualTo("scheduled");
+        assertThat(http.post(base + "/cancel", null).json().path("state").asText()).isEqualTo("cancelled");
+        assertThat(http.post(base + "/pause", null).status()).isEqualTo(409);
+        JsonNode reverted = http.post(base + "/revert", null).json();
+        assertThat(reverted.path("reverted").asInt()).isZero();
+        assertThat(http.post(base + "/revert", null).json().path("detail").asText()).contains("reverted already");
+    }
+
+    @Test
+    void refusalsAreProblemsAndChangeNothing() throws Exception {
+        int before = http.get("/1.0/admin/rollouts?limit=500").json().size();
+        Http.Answer both = http.post("/1.0/admin/rollouts", "{\"offer\":\"business.v1\",\"fromOffer\":\"starter.v1\","
+                + "\"model\":\"v3\"}");
+        assertThat(both.status()).isEqualTo(400);
+        assertThat(both.json().path("detail").asText()).contains("exactly one target");
+        Http.Answer unknownOffer = http.post("/1.0/admin/rollouts", "{\"offer\":\"gold.v9\",\"model\":\"v3\"}");
+        assertThat(unknownOffer.status()).isEqualTo(400);
+        assertThat(unknownOffer.json().path("type").asText()).endsWith("/unknown-offer");
+        Http.Answer unknownService = http.post("/1.0/admin/rollouts", "{\"offer\":\"business.v1\","
+                + "\"serviceNames\":[\"otb-nobody\"]}");
+        assertThat(unknownService.status()).isEqualTo(404);
+        Http.Answer nothing = http.post("/1.0/admin/rollouts", "{\"offer\":\"business.v1\",\"fromOffer\":\"plus.v1\"}");
+        assertThat(nothing.status()).isEqualTo(409);
+        assertThat(nothing.json().path("type").asText()).endsWith("/empty-rollout");
+        Http.Answer badRate = http.post("/1.0/admin/rollouts", "{\"offer\":\"business.v1\",\"model\":\"v3\","
+                + "\"maxPerMinute\":0}");
+        assertThat(badRate.status()).isEqualTo(400);
+        assertThat(badRate.json().path("detail").asText()).contains("maxPerMinute");
+        assertThat(http.get("/1.0/admin/rollouts/999999").status()).isEqualTo(404);
+        assertThat(http.get("/1.0/admin/rollouts/abc").status()).isEqualTo(404);
+        assertThat(http.get("/1.0/admin/rollouts?limit=500").json().size()).isEqualTo(before);
+    }
+
+    @Test
+    void theConsolePageAndItsReadOnlyRoutesAreServed() throws Exception {
+        Http.Answer page = http.get("/console");
+        assertThat(page.status()).isEqualTo(200);
+        assertThat(page.contentType()).startsWith("text/html");
+        assertThat(page.body()).contains("OverTheBox console", "/console/console.js");
+        assertThat(http.headers("/console").firstValue("content-security-policy"))
+                .hasValueSatisfying(csp -> assertThat(csp).contains("script-src 'self'", "frame-ancestors 'none'"));
+        Http.Answer script = http.get("/console/console.js");
+        assertThat(script.contentType()).startsWith("text/javascript");
+        assertThat(script.body()).contains("OTB.authHeaders");
+        assertThat(http.get("/console/secret.txt").status()).isEqualTo(404);
+
+        JsonNode models = http.get("/1.0/admin/fleet/models").json();
+        assertThat(models.path("models").get(0).path("model").asText()).isEqualTo("v3");
+        assertThat(models.path("models").get(0).path("devices").asInt()).isEqualTo(BOXES);
+        assertThat(models.path("models").get(0).path("online").asInt()).isZero();
+        assertThat(http.get("/1.0/admin/instances").json().get(0).path("sessions").asInt()).isZero();
+        assertThat(http.get("/1.0/admin/tasks?state=error").json().isArray()).isTrue();
+        assertThat(http.get("/1.0/admin/tasks?state=nope").status()).isEqualTo(400);
+    }
+}

@@ -1,0 +1,361 @@
+package net.otb.server.rollout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.stream.IntStream;
+import net.otb.server.catalog.Catalog;
+import net.otb.server.desired.AuditEvent;
+import net.otb.server.desired.AuditLog;
+import net.otb.server.desired.DesiredStateEngine;
+import net.otb.server.desired.PushTask;
+import net.otb.server.desired.PushTasks;
+import net.otb.server.desired.TaskKind;
+import net.otb.server.desired.TaskState;
+import net.otb.server.device.Devices;
+import net.otb.server.device.ServiceStatus;
+import net.otb.server.device.Services;
+import net.otb.server.metrics.Metrics;
+import net.otb.server.store.Database;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The rollout rules on a real store without a socket: the driver ticked by hand on a clock the test moves, the boxes'
+ * answers written as the gateway would write them (push tasks done or in error, the applied generation). A subclass
+ * gives the database (H2 in {@link RolloutDriverTest}, PostgreSQL in {@code store.postgres}).
+ */
+public abstract class RolloutDriverContract {
+
+    private static final int BOXES = 20;
+    private static final RolloutDriver.Settings SETTINGS = new RolloutDriver.Settings(Duration.ofMillis(100),
+            Duration.ofSeconds(10));
+
+    /** A new, empty, migrated store on {@code clock}; closed by the contract after each test. */
+    protected abstract Database newDatabase(Clock clock) throws Exception;
+
+    /** Called after the contract closed the test's store. */
+    protected void afterStoreClosed() throws Exception {
+    }
+
+    /** A clock that stands still until the test moves it. */
+    static final class StepClock extends Clock {
+        private volatile Instant now;
+
+        StepClock(Instant start) {
+            now = start;
+        }
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    private final StepClock clock = new StepClock(Instant.parse("2026-06-01T10:00:00Z"));
+    private final Services services = new Services();
+    private final Devices devices = new Devices();
+    private final PushTasks tasks = new PushTasks();
+    private final AuditLog audit = new AuditLog();
+    private final java.util.concurrent.atomic.AtomicReference<Catalog> catalog =
+            new java.util.concurrent.atomic.AtomicReference<>(Catalog.defaults());
+    private Database database;
+    private DesiredStateEngine engine;
+    private Rollouts rollouts;
+    private RolloutDriver driver;
+
+    @BeforeEach
+    void open() throws Exception {
+        database = newDatabase(clock);
+        engine = new DesiredStateEngine(catalog::get, services, devices, tasks, audit);
+        rollouts = new Rollouts(catalog::get, engine, audit);
+        driver = driver("instance-a");
+        database.inTransaction(tx -> {
+            for (int i = 0; i < BOXES; i++) {
+                devices.register(tx, box(i), "v3");
+                engine.createService(tx, new DesiredStateEngine.NewService(service(i), "acc", "starter.v1",
+                        ServiceStatus.ACTIVE, "10.9.0." + (i + 1), box(i)), "admin");
+            }
+            return null;
+        });
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        database.close();
+        afterStoreClosed();
+    }
+
+    private RolloutDriver driver(String instance) {
+        return new RolloutDriver(database, rollouts, services, engine, audit, new Metrics(), instance, SETTINGS);
+    }
+
+    private static String box(int i) {
+        return String.format("OTB3-%06d", i);
+    }
+
+    private static String service(int i) {
+        return String.format("svc-%03d", i);
+    }
+
+    private static List<String> all() {
+        return IntStream.range(0, BOXES).mapToObj(RolloutDriverContract::service).toList();
+    }
+
+    private Rollout create(Integer canary, int failurePercent, int perMinute) {
+        return database.inTransaction(tx -> rollouts.create(tx, new RolloutSpec("test", RolloutTarget.services(all()),
+                "business.v1", canary, null, 2.0, perMinute, failurePercent, Duration.ofMinutes(10), null), "ops"));
+    }
+
+    private Rollout rollout(long id) {
+        return database.inTransaction(tx -> rollouts.find(tx, id).orElseThrow());
+    }
+
+    private List<Rollouts.RolloutBox> boxes(long id, BoxState state) {
+        return database.inTransaction(tx -> rollouts.boxes(tx, id, null, state, 1_000));
+    }
+
+    /** Every open push task of the rollout's boxes is answered: applied, or rejected for the boxes in {@code failing}. */
+    private void answer(long id, List<String> failing) {
+        database.inTransaction(tx -> {
+            for (Rollouts.RolloutBox b : rollouts.boxes(tx, id, null, BoxState.PUSHED, 1_000)) {
+                PushTask task = tasks.find(tx, b.deviceId(), b.serviceName(), TaskKind.PROFILE, b.generation()).orElseThrow();
+                if (!task.open()) {
+                    continue;
+                }
+                if (failing.contains(b.serviceName())) {
+                    tasks.finish(tx, task.id(), TaskState.ERROR, "rejected", "HTB refused the rates");
+                } else {
+                    tasks.finish(tx, task.id(), TaskState.DONE, "applied", null);
+                    devices.recordApplied(tx, b.deviceId(), b.serviceName(), b.generation(), "business.v1");
+                }
+            }
+            return null;
+        });
+    }
+
+    private String offerOf(int i) {
+        return database.inTransaction(tx -> services.find(tx, service(i)).orElseThrow().offer());
+    }
+
+    private List<String> actions() {
+        return database.inTransaction(tx -> audit.list(tx, null, null, 0, 10_000)).stream()
+                .map(AuditEvent::action).filter(a -> a.startsWith("rollout.")).toList();
+    }
+
+    @Test
+    void aCanaryThenWavesGrowingByTheFactorCompleteWhenEveryBoxApplies() {
+        Rollout r = create(2, 10, 100_000);
+        assertThat(database.inTransaction(tx -> rollouts.waves(tx, r.id())).stream().map(Wave::size))
+                .containsExactly(2, 4, 8, 6);
+
+        for (int i = 0; i < 40 && rollout(r.id()).state() != RolloutState.COMPLETED; i++) {
+            driver.tick();
+            answer(r.id(), List.of());
+        }
+
+        assertThat(rollout(r.id()).state()).isEqualTo(RolloutState.COMPLETED);
+        assertThat(boxes(r.id(), BoxState.APPLIED)).hasSize(BOXES);
+        assertThat(IntStream.range(0, BOXES).mapToObj(this::offerOf)).containsOnly("business.v1");
+        assertThat(actions()).startsWith("rollout.created", "rollout.leased", "rollout.started", "rollout.waveStarted",
+                "rollout.pushed").endsWith("rollout.waveCompleted", "rollout.completed");
+        assertThat(actions().stream().filter(a -> a.equals("rollout.waveCompleted"))).hasSize(4);
+    }
+
+    @Test
+    void failuresAboveTheThresholdAbortInTheCanaryAndLeaveTheOtherWavesUntouched() {
+        Rollout r = create(5, 20, 100_000);
+        driver.tick();
+        assertThat(boxes(r.id(), BoxState.PUSHED)).hasSize(5);
+        for (int i = 0; i < 10 && rollout(r.id()).state() == RolloutState.RUNNING; i++) {
+            driver.tick();
+            answer(r.id(), List.of(service(1), service(3)));
+        }
+
+        Rollout aborted = rollout(r.id());
+        assertThat(aborted.state()).isEqualTo(RolloutState.ABORTED);
+        assertThat(aborted.detail()).contains("wave 1: 2 of 5 boxes failed (40 %), more than 20 %");
+        assertThat(boxes(r.id(), BoxState.PENDING)).hasSize(BOXES - 5)
+                .allSatisfy(b -> assertThat(b.wave()).isGreaterThan(1));
+        assertThat(IntStream.range(5, BOXES).mapToObj(this::offerOf)).containsOnly("starter.v1");
+        assertThat(actions()).contains("rollout.aborted");
+
+        assertThat(driver.tick()).isZero();
+        assertThat(boxes(r.id(), BoxState.PENDING)).hasSize(BOXES - 5);
+    }
+
+    @Test
+    void aWaveNotFinishedInTimeAborts() {
+        Rollout r = create(3, 50, 100_000);
+        driver.tick();
+        driver.tick();
+        clock.advance(Duration.ofMinutes(9));
+        driver.tick();
+        assertThat(rollout(r.id()).state()).isEqualTo(RolloutState.RUNNING);
+
+        clock.advance(Duration.ofMinutes(2));
+        driver.tick();
+
+        assertThat(rollout(r.id()).state()).isEqualTo(RolloutState.ABORTED);
+        assertThat(rollout(r.id()).detail()).startsWith("wave 1 not finished 600 s after it started");
+    }
+
+    @Test
+    void theRateCapsHowManyBoxesAreChangedPerWindow() {
+        Rollout r = create(10, 50, 120);
+        assertThat(RolloutDriver.window(120)).isEqualTo(Duration.ofSeconds(1));
+        driver.tick();
+        driver.tick();
+        driver.tick();
+        assertThat(boxes(r.id(), BoxState.PUSHED)).hasSize(2);
+
+        clock.advance(Duration.ofMillis(1_001));
+        driver.tick();
+        assertThat(boxes(r.id(), BoxState.PUSHED)).hasSize(4);
+    }
+
+    @Test
+    void anotherInstanceWaitsForTheLeaseToExpireThenTakesTheRolloutOver() {
+        Rollout r = create(10, 50, 100_000);
+        RolloutDriver other = driver("instance-b");
+        assertThat(driver.tick()).isEqualTo(1);
+        assertThat(other.tick()).isZero();
+        assertThat(rollout(r.id()).leaseOwner()).isEqualTo("instance-a");
+
+        clock.advance(SETTINGS.lease().plusMillis(1));
+        assertThat(other.tick()).isEqualTo(1);
+        assertThat(rollout(r.id()).leaseOwner()).isEqualTo("instance-b");
+        assertThat(driver.tick()).isZero();
+
+        other.close();
+        assertThat(rollout(r.id()).leaseOwner()).isNull();
+        assertThat(driver.tick()).isEqualTo(1);
+    }
+
+    @Test
+    void aPausedRolloutPushesNothingUntilResumed() {
+        Rollout r = create(10, 50, 120);
+        driver.tick();
+        database.inTransaction(tx -> rollouts.pause(tx, r.id(), "ops"));
+        clock.advance(Duration.ofSeconds(2));
+        driver.tick();
+        driver.tick();
+        assertThat(boxes(r.id(), BoxState.PUSHED)).hasSize(2);
+        assertThatThrownBy(() -> database.inTransaction(tx -> rollouts.pause(tx, r.id(), "ops")))
+                .isInstanceOf(RolloutException.class).hasMessageContaining("it is paused");
+
+        database.inTransaction(tx -> rollouts.resume(tx, r.id(), "ops"));
+        driver.tick();
+
+        assertThat(boxes(r.id(), BoxState.PUSHED)).hasSize(4);
+        assertThat(actions()).contains("rollout.paused", "rollout.resumed");
+    }
+
+    @Test
+    void cancelStopsTheRolloutAndRevertPutsOnlyTheChangedBoxesBack() {
+        Rollout r = create(4, 100, 100_000);
+        driver.tick();
+        driver.tick();
+        answer(r.id(), List.of());
+        assertThatThrownBy(() -> database.inTransaction(tx -> rollouts.revert(tx, r.id(), "ops")))
+                .isInstanceOf(RolloutException.class).hasMessageContaining("cannot revert");
+        // another change of one service after the rollout's: the revert must leave it alone
+        database.inTransaction(tx -> engine.setDesiredOffer(tx, service(0), "plus.v1", "ops"));
+
+        database.inTransaction(tx -> rollouts.cancel(tx, r.id(), "ops"));
+        driver.tick();
+        assertThat(boxes(r.id(), BoxState.PENDING)).hasSize(BOXES - 4);
+        Rollouts.Reverted reverted = database.inTransaction(tx -> rollouts.revert(tx, r.id(), "ops"));
+
+        assertThat(reverted.reverted()).isEqualTo(3);
+        assertThat(reverted.kept()).isEqualTo(1);
+        assertThat(offerOf(0)).isEqualTo("plus.v1");
+        assertThat(IntStream.range(1, BOXES).mapToObj(this::offerOf)).containsOnly("starter.v1");
+        assertThatThrownBy(() -> database.inTransaction(tx -> rollouts.revert(tx, r.id(), "ops")))
+                .isInstanceOf(RolloutException.class).hasMessageContaining("reverted already");
+    }
+
+    @Test
+    void theBoxesOfEachRolloutPerStateAreInTheMetrics() {
+        Metrics metrics = new Metrics();
+        RolloutDriver measured = new RolloutDriver(database, rollouts, services, engine, audit, metrics, "instance-m",
+                SETTINGS);
+        Rollout r = create(5, 50, 100_000);
+        measured.tick();
+
+        assertThat(metrics.render()).contains("# TYPE otb_rollout_boxes gauge",
+                "otb_rollout_boxes{rollout=\"" + r.id() + "\",state=\"pushed\"} 5",
+                "otb_rollout_boxes{rollout=\"" + r.id() + "\",state=\"pending\"} " + (BOXES - 5));
+    }
+
+    @Test
+    void anOfferOrAModelTargetTakesTheActiveServicesBoundToABoxOnItOnly() {
+        database.inTransaction(tx -> {
+            for (int i = 0; i < 3; i++) {
+                devices.register(tx, "OTB2B-90000" + i, "v2b");
+                engine.createService(tx, new DesiredStateEngine.NewService("old-" + i, "acc", "plus.v1",
+                        i == 2 ? ServiceStatus.SUSPENDED : ServiceStatus.ACTIVE, "10.9.1." + (i + 1), "OTB2B-90000" + i),
+                        "admin");
+            }
+            engine.createService(tx, new DesiredStateEngine.NewService("old-nobox", "acc", "plus.v1",
+                    ServiceStatus.ACTIVE, "10.9.1.9", null), "admin");
+            return null;
+        });
+
+        Rollout byOffer = database.inTransaction(tx -> rollouts.create(tx, new RolloutSpec(null,
+                RolloutTarget.offer("plus.v1"), "starter.v1", 1, null, 2.0, 600, 10, Duration.ofMinutes(5), null), "ops"));
+        assertThat(byOffer.boxes()).isEqualTo(2);
+        assertThat(byOffer.detail()).startsWith("2 services of the target left out");
+        assertThat(boxes(byOffer.id(), BoxState.PENDING)).extracting(Rollouts.RolloutBox::serviceName)
+                .containsExactly("old-0", "old-1");
+
+        Rollout byModel = database.inTransaction(tx -> rollouts.create(tx, new RolloutSpec(null,
+                RolloutTarget.model("v3"), "business.v1", null, 25, 2.0, 600, 10, Duration.ofMinutes(5), null), "ops"));
+        assertThat(byModel.boxes()).isEqualTo(BOXES);
+        assertThat(database.inTransaction(tx -> rollouts.waves(tx, byModel.id())).stream().map(Wave::size))
+                .containsExactly(5, 10, 5);
+    }
+
+    @Test
+    void anOfferThatLeftTheCatalogAbortsTheRolloutInsteadOfRetryingForever() {
+        Rollout r = create(2, 10, 60);
+        driver.tick();
+        Catalog defaults = Catalog.defaults();
+        catalog.set(new Catalog(defaults.offers().stream().filter(o -> !o.name().equals("business.v1")).toList(),
+                defaults.hardware(), defaults.models()));
+        clock.advance(Duration.ofSeconds(2));
+        driver.tick();
+
+        assertThat(rollout(r.id()).state()).isEqualTo(RolloutState.ABORTED);
+        assertThat(rollout(r.id()).detail()).contains("the offer change is refused", "business.v1");
+        assertThat(boxes(r.id(), BoxState.PUSHED)).hasSize(1);
+    }
+
+    @Test
+    void aTargetWithNothingToChangeIsRefused() {
+        create(2, 10, 100_000);
+        assertThatThrownBy(() -> create(2, 10, 100_000)).isInstanceOf(RolloutException.class)
+                .hasMessageContaining("in no other open rollout");
+    }
+}

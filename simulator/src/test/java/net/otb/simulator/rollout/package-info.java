@@ -1,0 +1,2 @@
+/** Staged rollouts over a fleet of real agents. */
+package net.otb.simulator.rollout;
