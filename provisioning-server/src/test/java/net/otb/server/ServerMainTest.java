@@ -35,7 +35,7 @@ class ServerMainTest {
             assertThat(child.output()).contains("created the dev PKI in " + dir.resolve("pki"));
             assertThat(dir.resolve("pki/ca.crt")).exists();
             assertThat(dir.resolve("pki/server.crt")).exists();
-            assertThat(new Http(child.httpPort()).get("/healthz").status()).isEqualTo(200);
+            assertThat(child.http().get("/healthz").status()).isEqualTo(200);
             // the JVM's status after SIGTERM is 128 + 15 once the shutdown hook has closed everything
             assertThat(child.terminate()).isEqualTo(143);
             assertThat(child.output()).contains("provisioning server stopped");
