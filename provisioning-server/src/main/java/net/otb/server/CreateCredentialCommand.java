@@ -99,11 +99,11 @@ final class CreateCredentialCommand implements Callable<Integer> {
                 System.err.println("otb-server create-credential: cannot write " + output + ": " + e);
                 return 1;
             }
-            System.out.println("created a " + parsed.wire() + " credential (application " + credential.applicationKey()
+            System.out.println("created a credential of role " + parsed.wire() + " (application " + credential.applicationKey()
                     + ") in " + output.toAbsolutePath());
             return 0;
         }
-        System.out.println("Created a " + parsed.wire() + " credential; it is shown once, keep it:");
+        System.out.println("Created a credential of role " + parsed.wire() + "; it is shown once, keep it:");
         System.out.println("  application key:    " + credential.applicationKey());
         System.out.println("  application secret: " + credential.applicationSecret());
         System.out.println("  consumer key:       " + credential.consumerKey());
