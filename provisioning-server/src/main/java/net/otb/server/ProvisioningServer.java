@@ -4,6 +4,9 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.security.SecureRandom;
@@ -28,7 +31,16 @@ import net.otb.protocol.pki.RevocationList;
 import net.otb.protocol.tls.FleetTrustManager;
 import net.otb.protocol.tls.TicketKeys;
 import net.otb.protocol.tls.TlsContexts;
+import java.net.InetAddress;
+import java.nio.file.Path;
 import net.otb.server.api.AdminApi;
+import net.otb.server.api.HttpConfig;
+import net.otb.server.auth.ApiCredential;
+import net.otb.server.auth.AuthApi;
+import net.otb.server.auth.Authenticator;
+import net.otb.server.auth.CredentialStore;
+import net.otb.server.auth.Role;
+import net.otb.server.auth.SecretBox;
 import net.otb.server.api.ApiModule;
 import net.otb.server.api.Dispatcher;
 import net.otb.server.api.HttpApiServer;
@@ -92,6 +104,8 @@ public final class ProvisioningServer implements AutoCloseable {
     private RolloutDriver rolloutDriver;
     private Ports ports;
     private boolean closed;
+    private CredentialStore credentials;
+    private Path httpsCertificate;
 
     private ProvisioningServer(Builder builder) {
         this.config = builder.config;
@@ -199,7 +213,13 @@ public final class ProvisioningServer implements AutoCloseable {
                     ticketSecretFile != null ? ticketSecretFile : config.dataDir().resolve("tls-ticket-secret"),
                     ticketRotation, Clock.systemUTC(), random);
             SslContext sslContext = TlsContexts.server(pki.credentials(), trust, config.tls(), tickets);
+            SslContext https = httpsContext(pki);
+            SecretBox secrets = SecretBox.openOrCreate(config.http().credentialKeyFile() != null
+                    ? config.http().credentialKeyFile() : config.apiSecretsKeyFile(), random);
             database = Database.open(config.store(), clock, random);
+            credentials = new CredentialStore(secrets, random);
+            Authenticator authenticator = new Authenticator(database, credentials, clock,
+                    Duration.ofSeconds(config.http().signatureWindowSeconds()));
             Metrics metrics = new Metrics();
             context = new ServerContext(config, database, clock, random, catalog, metrics, pki.revocations());
             AgentService agentService = new AgentService(database, context.services(), context.devices(),
@@ -215,6 +235,7 @@ public final class ProvisioningServer implements AutoCloseable {
             router = new Router();
             List<ApiModule> modules = new ArrayList<>();
             modules.add(new OpsApi());
+            modules.add(new AuthApi());
             modules.add(new AdminApi(gateway.registry()));
             rolloutDriver = new RolloutDriver(database, context.rollouts(), context.services(), context.engine(),
                     context.audit(), metrics, String.format("instance-%08x", random.nextInt()), rolloutSettings);
@@ -238,7 +259,8 @@ public final class ProvisioningServer implements AutoCloseable {
                         return t;
                     });
             InetSocketAddress agent = gateway.start(boss, io);
-            http = new HttpApiServer(router, new Dispatcher(database, metrics), httpWorkers, config.http().maxBodyBytes());
+            http = new HttpApiServer(router, new Dispatcher(database, metrics, authenticator), httpWorkers,
+                    config.http().maxBodyBytes(), https);
             InetSocketAddress httpAddress = http.start(boss, io, config.http().host(), config.http().port());
             housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "otb-housekeeping");
@@ -251,8 +273,8 @@ public final class ProvisioningServer implements AutoCloseable {
             }
             rolloutDriver.start();
             ports = new Ports(agent, httpAddress);
-            LOG.info("provisioning server started: agents on {}, HTTP on {}, data in {}", agent, httpAddress,
-                    config.dataDir().toAbsolutePath());
+            LOG.info("provisioning server started: agents on {}, {} on {}, data in {}", agent,
+                    https == null ? "plain HTTP (insecure)" : "HTTPS", httpAddress, config.dataDir().toAbsolutePath());
             return ports;
         } catch (PkiException | java.io.IOException | RuntimeException e) {
             closeQuietly();
@@ -266,6 +288,30 @@ public final class ProvisioningServer implements AutoCloseable {
 
     public Ports ports() {
         return ports;
+    }
+
+    /**
+     * Creates an application and a consumer key of {@code role} in the store and returns them (the only time the
+     * secret and the consumer key are shown): what {@code otb-server create-credential} does, for tests, the
+     * simulator and the demo.
+     *
+     * @throws IllegalStateException when the server is not started
+     */
+    public ApiCredential createCredential(String applicationName, Role role) {
+        if (database == null || credentials == null) {
+            throw new IllegalStateException("the server is not started");
+        }
+        return database.inTransaction(tx -> credentials.create(tx, applicationName, role));
+    }
+
+    /** The scheme of the API port: {@code https}, or {@code http} when started insecure. */
+    public String httpScheme() {
+        return config.http().insecure() ? "http" : "https";
+    }
+
+    /** The PEM chain the API port serves, null with plain HTTP. */
+    public Path httpsCertificate() {
+        return httpsCertificate;
     }
 
     /** The store, domain services and catalog (for tests, the simulator and the demo). */
@@ -362,6 +408,38 @@ public final class ProvisioningServer implements AutoCloseable {
                     "session tickets refused (unknown or rotated-out key): a full handshake followed",
                     stats::ticketKeyFail);
         }
+    }
+
+    /**
+     * The API port's TLS context (TLS 1.3 and 1.2, the agents' cipher suites, no client certificate): the chain
+     * configured for HTTPS, else the server's own certificate; null for plain HTTP, which only a loopback bind may
+     * use.
+     */
+    private SslContext httpsContext(Pki pki) throws PkiException, java.io.IOException {
+        HttpConfig http = config.http();
+        if (http.insecure()) {
+            InetAddress address = InetAddress.getByName(http.host());
+            if (!address.isLoopbackAddress()) {
+                throw new IllegalArgumentException("plain HTTP (--http-insecure) is for local experiments: it binds "
+                        + "loopback only, not " + http.host());
+            }
+            LOG.warn("the HTTP API is plain HTTP on {}: requests and credentials travel in clear", http.host());
+            return null;
+        }
+        Credentials served;
+        if (http.tlsCertificate() != null) {
+            served = Credentials.load(http.tlsKey(), http.tlsCertificate());
+            httpsCertificate = http.tlsCertificate();
+        } else {
+            served = pki.credentials();
+            httpsCertificate = config.pki() != null ? config.pki().serverCertificate() : devPki.serverCertificateFile();
+        }
+        SslProvider provider = config.tls().resolve();
+        return SslContextBuilder.forServer(served.key(), served.chain())
+                .sslProvider(provider)
+                .protocols(TlsContexts.PROTOCOLS)
+                .ciphers(TlsContexts.CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
+                .build();
     }
 
     private record Pki(Credentials credentials, List<X509Certificate> anchors, RevocationList revocations,

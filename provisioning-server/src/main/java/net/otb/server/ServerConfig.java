@@ -56,6 +56,11 @@ public record ServerConfig(Path dataDir, GatewayConfig gateway, HttpConfig http,
         return d.withGateway(d.gateway().withPort(0)).withHttp(d.http().withPort(0));
     }
 
+    /** The default key file that seals the API's application secrets. */
+    public Path apiSecretsKeyFile() {
+        return dataDir.resolve("api-secrets.key");
+    }
+
     /** The dev PKI's folder. */
     public Path devPkiDir() {
         return dataDir.resolve("pki");

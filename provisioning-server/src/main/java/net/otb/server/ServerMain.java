@@ -18,7 +18,8 @@ import picocli.CommandLine.Option;
  * configuration the server cannot start with (the message says why), 1 for anything else.
  */
 @Command(name = "otb-server", mixinStandardHelpOptions = true,
-        description = "The OverTheBox provisioning server: agent gateway (mTLS) and HTTP API.")
+        description = "The OverTheBox provisioning server: agent gateway (mTLS) and HTTPS API.",
+        subcommands = CreateCredentialCommand.class)
 public final class ServerMain implements Callable<Integer> {
 
     /** The line printed once both ports are bound; tools parse it. */
@@ -96,6 +97,21 @@ public final class ServerMain implements Callable<Integer> {
     @Option(names = "--max-body-bytes", defaultValue = "65536", description = "HTTP request body limit (default: ${DEFAULT-VALUE})")
     int maxBodyBytes;
 
+    @Option(names = "--http-insecure", description = "plain HTTP instead of HTTPS on the API port, for local experiments; refused unless --http-host is loopback")
+    boolean httpInsecure;
+
+    @Option(names = "--https-cert", description = "certificate chain (PEM, leaf first) of the API port (default: the server certificate)")
+    Path httpsCert;
+
+    @Option(names = "--https-key", description = "its key (PKCS#8 PEM)")
+    Path httpsKey;
+
+    @Option(names = "--credential-key-file", description = "AES key sealing the API's application secrets (default: DATADIR/api-secrets.key, created)")
+    Path credentialKeyFile;
+
+    @Option(names = "--signature-window-seconds", defaultValue = "60", description = "a signed request's timestamp may be this far from the server's clock (default: ${DEFAULT-VALUE})")
+    int signatureWindowSeconds;
+
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     public static void main(String[] args) {
@@ -152,7 +168,7 @@ public final class ServerMain implements Callable<Integer> {
             System.out.println("  box certificates: " + pki.devicesFolder());
         }
         System.out.println("agents: " + ports.agent().getHostString() + ":" + ports.agentPort()
-                + "  http: http://" + ports.http().getHostString() + ":" + ports.httpPort()
+                + "  api: " + server.httpScheme() + "://" + ports.http().getHostString() + ":" + ports.httpPort()
                 + "  data: " + config.dataDir().toAbsolutePath());
         System.out.println(READY + " agentPort=" + ports.agentPort() + " httpPort=" + ports.httpPort());
         System.out.flush();
@@ -170,8 +186,15 @@ public final class ServerMain implements Callable<Integer> {
         GatewayConfig gateway = new GatewayConfig(agentHost, agentPort, defaults.handshakeTimeoutSeconds(),
                 defaults.helloTimeoutSeconds(), heartbeatSeconds, confirmSeconds, ackTimeoutSeconds, maxRollbackRepush,
                 maxSessions, perSourceRate, perSourceBurst, defaults.sweepSeconds(), ioThreads, defaults.dbStripes());
+        if ((httpsCert == null) != (httpsKey == null)) {
+            throw new IllegalArgumentException("--https-cert and --https-key go together");
+        }
+        if (httpInsecure && httpsCert != null) {
+            throw new IllegalArgumentException("--http-insecure serves no certificate: drop --https-cert/--https-key");
+        }
         HttpConfig http = new HttpConfig(httpHost, httpPort, maxBodyBytes, HttpConfig.defaults().workers(),
-                HttpConfig.defaults().queue());
+                HttpConfig.defaults().queue(), httpInsecure, httpsCert, httpsKey,
+                credentialKeyFile == null ? null : credentialKeyFile.toAbsolutePath(), signatureWindowSeconds);
         StoreConfig store = StoreConfig.h2(dir);
         if (jdbcUrl != null) {
             String password = jdbcPasswordEnv == null ? null : System.getenv(jdbcPasswordEnv);

@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import net.otb.server.testing.ChildServer;
-import net.otb.server.testing.Http;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,12 +29,33 @@ class ServerMainTest {
     }
 
     @Test
+    void plainHttpOnAWideAddressAndAnUnknownRoleAreRefusedWith2(@TempDir Path dir) {
+        assertThat(runCapturing("--data-dir", dir.toString(), "--agent-port", "0", "--http-port", "0",
+                "--http-insecure", "--http-host", "0.0.0.0")).startsWith("2:").contains("loopback only, not 0.0.0.0");
+        assertThat(runCapturing("--data-dir", dir.toString(), "--https-cert", "chain.pem")).startsWith("2:")
+                .contains("--https-cert and --https-key go together");
+        assertThat(runCapturing("create-credential", "--data-dir", dir.toString(), "--role", "admin")).startsWith("2:")
+                .contains("unknown role 'admin'").contains("order-system");
+    }
+
+    @Test
+    void createCredentialPrintsTheKeysOnceAndStoresNoSecretInClear(@TempDir Path dir) throws Exception {
+        String printed = runCapturing("create-credential", "--data-dir", dir.toString(), "--role", "billing");
+        assertThat(printed).startsWith("0:").contains("application secret:").contains("POST /me/order/*/pay");
+        String secret = printed.replaceAll("(?s).*application secret: *(\\S+).*", "$1");
+        assertThat(secret).hasSize(32);
+        assertThat(dir.resolve("api-secrets.key")).exists();
+        assertThat(new String(Files.readAllBytes(dir.resolve("otb.mv.db")), StandardCharsets.ISO_8859_1))
+                .doesNotContain(secret);
+    }
+
+    @Test
     void theServerStartsOnTheDefaultsMakesItsDevPkiAndStopsCleanlyOnSigterm(@TempDir Path dir) throws Exception {
         try (ChildServer child = ChildServer.start(dir)) {
             assertThat(child.output()).contains("created the dev PKI in " + dir.resolve("pki"));
             assertThat(dir.resolve("pki/ca.crt")).exists();
             assertThat(dir.resolve("pki/server.crt")).exists();
-            assertThat(new Http(child.httpPort()).get("/healthz").status()).isEqualTo(200);
+            assertThat(child.http().get("/healthz").status()).isEqualTo(200);
             // the JVM's status after SIGTERM is 128 + 15 once the shutdown hook has closed everything
             assertThat(child.terminate()).isEqualTo(143);
             assertThat(child.output()).contains("provisioning server stopped");

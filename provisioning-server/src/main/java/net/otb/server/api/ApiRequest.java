@@ -23,10 +23,11 @@ import java.util.Optional;
  * @param headers header values by lower-case name (the first value of a repeated header)
  * @param body the raw body, empty when there is none
  * @param remoteAddress the client's address, for logs
+ * @param target the request target as sent (raw path and query), which signatures cover
  */
 public record ApiRequest(String method, String path, Map<String, String> pathParams,
                          Map<String, List<String>> queryParams, Map<String, String> headers, byte[] body,
-                         String remoteAddress) {
+                         String remoteAddress, String target) {
 
     public static final String IDEMPOTENCY_KEY = "idempotency-key";
 
@@ -35,6 +36,18 @@ public record ApiRequest(String method, String path, Map<String, String> pathPar
         queryParams = Map.copyOf(queryParams);
         headers = Map.copyOf(headers);
         body = body == null ? new byte[0] : body;
+        target = target == null ? path : target;
+    }
+
+    /** The raw path of {@link #target()}, without the query. */
+    public String rawPath() {
+        int query = target.indexOf('?');
+        return query < 0 ? target : target.substring(0, query);
+    }
+
+    /** The body as UTF-8 text, as a signature covers it. */
+    public String bodyText() {
+        return new String(body, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** A path parameter the route template declares. */

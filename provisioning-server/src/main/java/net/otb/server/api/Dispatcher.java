@@ -5,10 +5,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import net.otb.server.auth.ApiCaller;
+import net.otb.server.auth.Authenticator;
 import net.otb.server.desired.DesiredStateException;
 import net.otb.server.metrics.Metrics;
 import net.otb.server.store.Database;
 import net.otb.server.store.StoreException;
+import net.otb.server.store.Tx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,20 +30,35 @@ public final class Dispatcher {
 
     private final Database database;
     private final Metrics metrics;
+    private final Authenticator authenticator;
 
+    /** A dispatcher that checks no signature (tests of the routing alone). */
     public Dispatcher(Database database, Metrics metrics) {
+        this(database, metrics, null);
+    }
+
+    /**
+     * @param authenticator checks the signature and the rules of every route but the public ones
+     *        ({@link Authenticator#isPublic}); null checks none
+     */
+    public Dispatcher(Database database, Metrics metrics, Authenticator authenticator) {
         this.database = database;
         this.metrics = metrics;
+        this.authenticator = authenticator;
     }
 
     public Rendered dispatch(Router.Route route, ApiRequest request) {
         Rendered rendered;
         try {
+            ApiCaller caller = authenticator == null || Authenticator.isPublic(route) ? null
+                    : authenticator.authenticate(request);
+            Tx.Principal principal = caller == null ? null : new Tx.Principal(caller.applicationKey(), caller.consumerId());
             if (route.plain() != null) {
                 rendered = render(route.plain().handle(request));
             } else {
                 Optional<String> key = route.stateChanging() ? request.idempotencyKey() : Optional.empty();
                 rendered = database.inTransaction(tx -> {
+                    tx.principal(principal);
                     if (key.isPresent()) {
                         Optional<Idempotency.Stored> stored = Idempotency.claim(tx, key.get(), request);
                         if (stored.isPresent()) {

@@ -23,6 +23,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
@@ -38,6 +39,7 @@ public final class HttpApiServer implements AutoCloseable {
 
     /** Handler names of the HTTP pipeline, in order. */
     public static final class Names {
+        public static final String TLS = "tls";
         public static final String IDLE = "idle";
         public static final String CODEC = "httpCodec";
         public static final String AGGREGATOR = "aggregator";
@@ -54,11 +56,20 @@ public final class HttpApiServer implements AutoCloseable {
     private final Dispatcher dispatcher;
     private final ExecutorService workers;
     private final int maxBodyBytes;
+    private final SslContext tls;
     private Channel channel;
 
     private final ChannelGroup connections = new DefaultChannelGroup("otb-http", GlobalEventExecutor.INSTANCE);
 
+    /** A plain-HTTP server (local experiments, tests of the routing alone). */
     public HttpApiServer(Router router, Dispatcher dispatcher, ExecutorService workers, int maxBodyBytes) {
+        this(router, dispatcher, workers, maxBodyBytes, null);
+    }
+
+    /** @param tls the HTTPS context, or null for plain HTTP */
+    public HttpApiServer(Router router, Dispatcher dispatcher, ExecutorService workers, int maxBodyBytes,
+                         SslContext tls) {
+        this.tls = tls;
         this.router = router;
         this.dispatcher = dispatcher;
         this.workers = workers;
@@ -81,7 +92,10 @@ public final class HttpApiServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         connections.add(ch);
-                        // idle close → HTTP codec → whole-request aggregation (413 as problem+json) → routing
+                        // TLS → idle close → HTTP codec → whole-request aggregation (413 as problem+json) → routing
+                        if (tls != null) {
+                            ch.pipeline().addLast(Names.TLS, new PlainTextAlert(tls.newHandler(ch.alloc())));
+                        }
                         ch.pipeline()
                                 .addLast(Names.IDLE, new IdleStateHandler(0, 0, IDLE_SECONDS) {
                                     @Override

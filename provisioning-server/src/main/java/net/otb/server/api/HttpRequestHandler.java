@@ -77,7 +77,8 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
         ApiRequest apiRequest;
         try {
             apiRequest = new ApiRequest(method, QueryStringDecoder.decodeComponent(rawPath.replace("+", "%2B")),
-                    match.params(), query.parameters(), headers, body, String.valueOf(ctx.channel().remoteAddress()));
+                    match.params(), query.parameters(), headers, body, String.valueOf(ctx.channel().remoteAddress()),
+                    request.uri());
         } catch (IllegalArgumentException e) {
             write(ctx, Dispatcher.problem(Problems.badRequest("malformed request: " + e.getMessage())), keepAlive, head);
             return;

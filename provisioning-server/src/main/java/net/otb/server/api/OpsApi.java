@@ -13,6 +13,7 @@ public final class OpsApi implements ApiModule {
         router.plain("GET", "/metrics", request -> ApiResponse.text(200, PROMETHEUS_TEXT, context.metrics().render()));
         router.plain("GET", "/healthz", request -> context.database().isHealthy()
                 ? ApiResponse.ok(Map.of("status", "ok"))
-                : ApiResponse.json(503, Map.of("status", "unavailable", "detail", "the database does not answer")));
+                : ApiResponse.json(503, Map.of("status", "unavailable", "detail", "the database does not answer",
+                        "message", "the database does not answer")));
     }
 }

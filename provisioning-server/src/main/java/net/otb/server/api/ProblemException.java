@@ -6,7 +6,8 @@ import java.util.Map;
 
 /**
  * A refusal answered as {@code application/problem+json} (RFC 9457): {@code type}, {@code title},
- * {@code status}, {@code detail}, and extension members such as {@code missingContracts}. Thrown by a
+ * {@code status}, {@code detail}, OVH's {@code message} (the same text: OVH's clients read that member), and
+ * extension members such as {@code missingContracts}. Thrown by a
  * handler, it rolls the handler's transaction back: nothing is half-done.
  */
 public final class ProblemException extends RuntimeException {
@@ -71,6 +72,7 @@ public final class ProblemException extends RuntimeException {
         body.put("title", title);
         body.put("status", status);
         body.put("detail", getMessage());
+        body.put("message", getMessage());
         body.putAll(extensions);
         return body;
     }

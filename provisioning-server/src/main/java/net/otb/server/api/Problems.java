@@ -6,7 +6,7 @@ import net.otb.server.desired.DesiredStateException;
 /** The problems every route may answer; domain code makes its own with {@link ProblemException}. */
 public final class Problems {
 
-    static final Set<String> RESERVED = Set.of("type", "title", "status", "detail", "instance");
+    static final Set<String> RESERVED = Set.of("type", "title", "status", "detail", "instance", "message");
 
     private Problems() {
     }
@@ -19,6 +19,16 @@ public final class Problems {
     /** 400 naming the field that fails its check. */
     public static ProblemException invalidField(String field, String detail) {
         return new ProblemException(400, "invalid-field", "Invalid field", detail).with("field", field);
+    }
+
+    /** 401: who sent the request is not proven (no or a bad signature, an old timestamp, a replay); OVH's error code. */
+    public static ProblemException unauthorized(String errorCode, String detail) {
+        return new ProblemException(401, "unauthorized", "Unauthorized", detail).with("errorCode", errorCode);
+    }
+
+    /** 403: a known caller that may not do this (unknown key, a call its rules do not grant); OVH's error code. */
+    public static ProblemException forbidden(String errorCode, String detail) {
+        return new ProblemException(403, "forbidden", "Forbidden", detail).with("errorCode", errorCode);
     }
 
     /** 404: the thing named in the path does not exist. */

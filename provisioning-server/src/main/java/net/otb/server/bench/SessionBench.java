@@ -51,6 +51,8 @@ import net.otb.protocol.pki.DevPki;
 import net.otb.protocol.tls.TlsContexts;
 import net.otb.protocol.tls.TlsProvider;
 import net.otb.server.ServerMain;
+import net.otb.server.auth.ApiCredential;
+import net.otb.server.auth.ApiSigner;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -87,7 +89,9 @@ public final class SessionBench implements Callable<Integer> {
     @Option(names = "--concurrency", defaultValue = "64", description = "connections in flight while opening (default: ${DEFAULT-VALUE})")
     int concurrency;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    // per run: HTTPS trusting the run's dev CA, signed with the operator credential made for the run
+    private HttpClient http;
+    private ApiSigner signer;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new SessionBench()).execute(args));
@@ -108,6 +112,11 @@ public final class SessionBench implements Callable<Integer> {
 
     private String run(TlsProvider provider) throws Exception {
         Path dir = Files.createTempDirectory("otb-session-bench");
+        Path operator = dir.resolve("operator.json");
+        if (ServerMain.run("create-credential", "--data-dir", dir.toString(), "--role", "operator", "--output",
+                operator.toString()) != 0) {
+            throw new IOException("cannot create the bench's operator credential in " + dir);
+        }
         Process server = fork(dir, provider);
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         List<Channel> held = new ArrayList<>();
@@ -117,6 +126,9 @@ public final class SessionBench implements Callable<Integer> {
             int httpPort = ports[1];
             DevPki pki = DevPki.open(dir.resolve("pki"), Clock.systemUTC(), new SecureRandom());
             List<X509Certificate> anchors = List.of(pki.caCertificate());
+            http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).sslContext(ApiSigner.trusting(anchors))
+                    .build();
+            signer = new ApiSigner(ApiCredential.read(operator), Clock.systemUTC());
             log(provider, "registering " + sessions + " boxes and issuing their certificates");
             List<Credentials> credentials = new ArrayList<>();
             long registerStart = System.nanoTime();
@@ -349,9 +361,11 @@ public final class SessionBench implements Callable<Integer> {
     }
 
     private void post(int port, String path, String json) throws IOException, InterruptedException {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        URI uri = URI.create("https://127.0.0.1:" + port + path);
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json));
+        signer.sign("POST", uri, json).ifPresent(h -> request.headers(h.asArray()));
+        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 201) {
             throw new IOException(path + ": " + response.statusCode() + " " + response.body());
         }

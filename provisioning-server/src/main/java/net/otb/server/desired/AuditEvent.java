@@ -2,7 +2,11 @@ package net.otb.server.desired;
 
 import java.time.Instant;
 
-/** One line of the audit log: who did what, when, to which service and box, at which generation. */
+/**
+ * One line of the audit log: who did what, when, to which service and box, at which generation; for a change made
+ * through the API, the application key and the consumer key's id that made it ({@code application},
+ * {@code consumer}; null otherwise).
+ */
 public record AuditEvent(long id, Instant at, String actor, String action, String serviceName, String deviceId,
-                         Long generation, String details) {
+                         Long generation, String details, String application, Long consumer) {
 }

@@ -21,7 +21,7 @@ public final class AuditLog {
     }
 
     private static final String INSERT = "INSERT INTO audit_events (occurred_at, actor, action, service_name, device_id, "
-            + "generation, details) VALUES (?, ?, ?, ?, ?, ?, ?)";
+            + "generation, details, api_application, api_consumer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
     /**
      * Appends an event.
@@ -35,7 +35,9 @@ public final class AuditLog {
      */
     public long append(Tx tx, String actor, String action, String serviceName, String deviceId, Long generation,
                        String details) throws SQLException {
-        return tx.insert(INSERT, tx.now(), actor, action, serviceName, deviceId, generation, cut(details));
+        Tx.Principal by = tx.principal();
+        return tx.insert(INSERT, tx.now(), actor, action, serviceName, deviceId, generation, cut(details),
+                by == null ? null : by.application(), by == null ? null : by.consumer());
     }
 
     /**
@@ -45,9 +47,10 @@ public final class AuditLog {
     public void appendAll(Tx tx, List<Entry> entries) throws SQLException {
         Instant now = tx.now();
         List<Object[]> rows = new ArrayList<>(entries.size());
+        Tx.Principal by = tx.principal();
         for (Entry e : entries) {
             rows.add(new Object[] {now, e.actor(), e.action(), e.serviceName(), e.deviceId(), e.generation(),
-                    cut(e.details())});
+                    cut(e.details()), by == null ? null : by.application(), by == null ? null : by.consumer()});
         }
         tx.batch(INSERT, rows);
     }
@@ -60,7 +63,7 @@ public final class AuditLog {
     public List<AuditEvent> list(Tx tx, String serviceName, String deviceId, long afterId, int limit)
             throws SQLException {
         StringBuilder sql = new StringBuilder("SELECT id, occurred_at, actor, action, service_name, device_id, "
-                + "generation, details FROM audit_events WHERE id > ?");
+                + "generation, details, api_application, api_consumer FROM audit_events WHERE id > ?");
         List<Object> args = new ArrayList<>();
         args.add(afterId);
         if (serviceName != null) {
@@ -75,7 +78,8 @@ public final class AuditLog {
         args.add(limit);
         return tx.query(sql.toString(), row -> new AuditEvent(row.getLong("id"), Tx.instant(row, "occurred_at"),
                 row.getString("actor"), row.getString("action"), row.getString("service_name"),
-                row.getString("device_id"), Tx.nullableLong(row, "generation"), row.getString("details")),
+                row.getString("device_id"), Tx.nullableLong(row, "generation"), row.getString("details"),
+                row.getString("api_application"), Tx.nullableLong(row, "api_consumer")),
                 args.toArray());
     }
 

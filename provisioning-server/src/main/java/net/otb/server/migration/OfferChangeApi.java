@@ -73,8 +73,10 @@ public final class OfferChangeApi implements ApiModule {
             OfferChange.OrderedChange ordered = accepted(change.changeOffers(tx, request.pathParam("serviceName"),
                     new ChangeRequest(body.offer(), body.hardwareName(), body.shippingContactID(), body.shippingMethod(),
                             body.shippingRelayID(), body.acceptedContracts()), ORDER_SYSTEM));
-            return ApiResponse.created(new Views.OrderCreated(ordered.order().id(), ordered.order().url(),
-                    Views.Price.of(ordered.order().amount()), ordered.migration().state().wire()), ordered.order().url());
+            // 200 as the public API answers it (OVH's clients take any other status for an error), where the order is
+            return ApiResponse.ok(new Views.OrderCreated(ordered.order().id(), ordered.order().url(),
+                    Views.Price.of(ordered.order().amount()), ordered.migration().state().wire()))
+                    .withHeader("Location", ordered.order().url());
         });
 
         router.get("/1.0/overTheBox/{serviceName}/migration", (request, tx) -> {
@@ -120,7 +122,7 @@ public final class OfferChangeApi implements ApiModule {
             var contact = change.contacts().create(tx, draft);
             context.audit().append(tx, ORDER_SYSTEM, "contact.created", null, null, null,
                     "contact " + contact.id() + (contact.isDefault() ? " (default)" : ""));
-            return ApiResponse.created(Views.ContactView.of(contact), "/1.0/me/contact/" + contact.id());
+            return ApiResponse.ok(Views.ContactView.of(contact)).withHeader("Location", "/1.0/me/contact/" + contact.id());
         });
 
         router.get("/1.0/me/contact/{contactId}", (request, tx) -> {

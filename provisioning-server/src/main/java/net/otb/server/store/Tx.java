@@ -25,10 +25,28 @@ public final class Tx {
     private final Connection connection;
     private final Clock clock;
     private final List<Runnable> afterCommit = new ArrayList<>();
+    private Principal principal;
+
+    /**
+     * Who caused the work of this transaction through the HTTP API: the application key and the consumer key's
+     * id. The audit log writes them beside every event.
+     */
+    public record Principal(String application, long consumer) {
+    }
 
     Tx(Connection connection, Clock clock) {
         this.connection = connection;
         this.clock = clock;
+    }
+
+    /** Sets who causes this transaction's changes (the API's dispatcher does, before the handler runs). */
+    public void principal(Principal value) {
+        this.principal = value;
+    }
+
+    /** Who causes this transaction's changes, or null when it is not an API call (a box, the system). */
+    public Principal principal() {
+        return principal;
     }
 
     /** The JDBC connection, for statements the helpers below do not cover. Never commit or close it. */

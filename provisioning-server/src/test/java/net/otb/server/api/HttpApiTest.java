@@ -186,7 +186,9 @@ class HttpApiTest {
     }
 
     private static String raw(String request) throws Exception {
-        try (Socket socket = new Socket("127.0.0.1", harness.server.ports().httpPort())) {
+        // over TLS, as every client of the API port speaks
+        try (Socket socket = net.otb.server.auth.ApiSigner.trusting(harness.pki.anchors()).getSocketFactory()
+                .createSocket("127.0.0.1", harness.server.ports().httpPort())) {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
             out.write(request.getBytes(StandardCharsets.US_ASCII));

@@ -44,7 +44,7 @@ class CrashRecoveryTest {
         String[] timings = {"--ack-timeout-seconds", "2", "--heartbeat-seconds", "5"};
         AtomicReference<ChildServer> child = new AtomicReference<>(ChildServer.start(dir, timings));
         AtomicInteger agentPort = new AtomicInteger(child.get().agentPort());
-        Http http = new Http(child.get().httpPort());
+        Http http = child.get().http();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         DevPki pki = DevPki.open(dir.resolve("pki"), Clock.systemUTC(), new SecureRandom());
         List<TestAgent> agents = new ArrayList<>();

@@ -28,6 +28,8 @@ import net.otb.protocol.tls.TlsProvider;
 import net.otb.server.ProvisioningServer;
 import net.otb.server.ServerConfig;
 import net.otb.server.ServerStartException;
+import net.otb.server.auth.ApiSigner;
+import net.otb.server.testing.TestCredentials;
 
 /**
  * One provisioning server on loopback (ports 0) over an H2 database in a test folder, with the PKI of
@@ -55,7 +57,9 @@ final class Harness implements AutoCloseable {
     private final TestPki pki = new TestPki();
     private final MutableClock clock;
     private final ServerConfig config;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+            .sslContext(ApiSigner.trusting(pki.anchors())).build();
+    private ApiSigner signer;
     private final EventLoopGroup boxGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final List<TestBox> boxes = new ArrayList<>();
     private ProvisioningServer server;
@@ -78,6 +82,10 @@ final class Harness implements AutoCloseable {
             server.start();
         } catch (ServerStartException e) {
             throw new IllegalStateException("the server did not start: " + e.getMessage(), e);
+        }
+        if (signer == null) {
+            // made once: they are in the store and the key file of the data folder, kept across restarts
+            signer = TestCredentials.signer(server, clock);
         }
         return this;
     }
@@ -115,16 +123,19 @@ final class Harness implements AutoCloseable {
 
     Answer call(String method, String path, Object body, Map<String, String> headers) {
         try {
-            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                    + server.ports().httpPort() + path)).timeout(DEADLINE);
+            URI uri = URI.create("https://127.0.0.1:" + server.ports().httpPort() + path);
+            HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(DEADLINE);
             headers.forEach(request::header);
+            String text = "";
             if (body == null) {
                 request.method(method, HttpRequest.BodyPublishers.noBody());
             } else {
                 byte[] bytes = body instanceof String s ? s.getBytes(StandardCharsets.UTF_8) : JSON.writeValueAsBytes(body);
+                text = new String(bytes, StandardCharsets.UTF_8);
                 request.header("Content-Type", "application/json")
                         .method(method, HttpRequest.BodyPublishers.ofByteArray(bytes));
             }
+            signer.sign(method, uri, text).ifPresent(h -> request.headers(h.asArray()));
             HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
             JsonNode json = response.body().isEmpty() ? JSON.nullNode() : parse(response.body());
             return new Answer(response.statusCode(), json, response.headers().map());

@@ -13,6 +13,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.nio.file.Files;
+import java.time.Clock;
+import net.otb.protocol.pki.Pem;
+import net.otb.protocol.pki.PkiException;
+import net.otb.server.auth.ApiCredential;
+import net.otb.server.auth.ApiSigner;
+import net.otb.server.auth.Role;
 import net.otb.server.ServerMain;
 
 /** {@code ServerMain} in a child JVM on a data folder, for tests that kill it. */
@@ -33,8 +40,17 @@ public final class ChildServer implements AutoCloseable {
         reader.start();
     }
 
-    /** Starts {@code ServerMain} with these arguments and waits until it prints its ports. */
+    /** The credentials of every role, made before the first start in {@code DATADIR/test-credentials/}. */
+    public static final String CREDENTIALS = "test-credentials";
+
+    private Path dataDir;
+
+    /**
+     * Starts {@code ServerMain} with these arguments and waits until it prints its ports. Before the first start
+     * on a folder, makes one credential per role with {@code otb-server create-credential} (same store options).
+     */
     public static ChildServer start(Path dataDir, String... args) throws IOException {
+        createCredentials(dataDir, args);
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", classpath, ServerMain.class.getName(),
@@ -48,7 +64,46 @@ public final class ChildServer implements AutoCloseable {
             process.destroyForcibly();
             throw new IOException("the child server did not start: " + e + "\n" + child.output(), e);
         }
+        child.dataDir = dataDir;
         return child;
+    }
+
+    private static void createCredentials(Path dataDir, String... args) throws IOException {
+        Path folder = dataDir.resolve(CREDENTIALS);
+        if (Files.isDirectory(folder)) {
+            return;
+        }
+        Files.createDirectories(folder);
+        List<String> store = new ArrayList<>();
+        for (int i = 0; i + 1 < args.length; i++) {
+            if (args[i].startsWith("--jdbc-")) {
+                store.add(args[i]);
+                store.add(args[i + 1]);
+            }
+        }
+        for (Role role : Role.values()) {
+            List<String> command = new ArrayList<>(List.of("create-credential", "--role", role.wire(), "--data-dir",
+                    dataDir.toString(), "--output", folder.resolve(role.wire() + ".json").toString()));
+            command.addAll(store);
+            int code = ServerMain.run(command.toArray(String[]::new));
+            if (code != 0) {
+                throw new IOException("create-credential --role " + role.wire() + " exited with " + code);
+            }
+        }
+    }
+
+    /** A client of this child's API: trusts its dev CA, signs with the credentials made for every role. */
+    public Http http() throws IOException {
+        List<ApiCredential> credentials = new ArrayList<>();
+        for (Role role : Role.values()) {
+            credentials.addAll(ApiCredential.read(dataDir.resolve(CREDENTIALS).resolve(role.wire() + ".json")));
+        }
+        try {
+            return new Http(httpPort(), ApiSigner.trusting(Pem.readCertificates(dataDir.resolve("pki/ca.crt"))),
+                    new ApiSigner(credentials, Clock.systemUTC()));
+        } catch (PkiException e) {
+            throw new IOException(e);
+        }
     }
 
     public int agentPort() {

@@ -9,8 +9,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Optional;
+import javax.net.ssl.SSLContext;
+import net.otb.server.auth.ApiSigner;
 
-/** A small JSON-over-HTTP client for tests. Thread-safe. */
+/**
+ * A small JSON-over-HTTPS client for tests: trusts the test's CA and signs every {@code /1.0} request as OVH's
+ * clients do, with the first of its credentials whose rules grant the call (none: the request goes unsigned).
+ * Thread-safe.
+ */
 public final class Http {
 
     /** An answer: status, body as JSON (or null when not JSON), content type, replay flag. */
@@ -19,11 +25,36 @@ public final class Http {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient client;
     private volatile int port;
+    private volatile ApiSigner signer;
 
-    public Http(int port) {
+    /**
+     * @param trust the TLS context trusting the server's CA
+     * @param signer signs the requests; null sends them unsigned (until {@link #signer(ApiSigner)})
+     */
+    public Http(int port, SSLContext trust, ApiSigner signer) {
         this.port = port;
+        this.signer = signer;
+        this.client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).sslContext(trust).build();
+    }
+
+    /** A client to the same server with other credentials (e.g. another role's, to see a refusal). */
+    public Http as(ApiSigner other) {
+        return new Http(port, client.sslContext(), other);
+    }
+
+    /** The same server, every request unsigned. */
+    public Http unsigned() {
+        return new Http(port, client.sslContext(), null);
+    }
+
+    public void signer(ApiSigner value) {
+        this.signer = value;
+    }
+
+    public ApiSigner signer() {
+        return signer;
     }
 
     public void port(int newPort) {
@@ -44,12 +75,25 @@ public final class Http {
         if (json != null) {
             builder.header("Content-Type", "application/json");
         }
-        return send(builder, idempotencyKey);
+        return send(builder, idempotencyKey, json);
     }
 
+    /** Sends a request without a body (signed when the signer has a credential for it). */
     public Answer send(HttpRequest.Builder builder, String idempotencyKey) throws IOException, InterruptedException {
+        return send(builder, idempotencyKey, null);
+    }
+
+    /** Sends a request whose body is {@code body} (as the builder's publisher sends it), signed over that body. */
+    public Answer send(HttpRequest.Builder builder, String idempotencyKey, String body)
+            throws IOException, InterruptedException {
         if (idempotencyKey != null) {
             builder.header("Idempotency-Key", idempotencyKey);
+        }
+        ApiSigner current = signer;
+        if (current != null) {
+            HttpRequest peek = builder.copy().build();
+            current.sign(peek.method(), peek.uri(), body == null ? "" : body)
+                    .ifPresent(h -> builder.headers(h.asArray()));
         }
         HttpResponse<String> response = client.send(builder.timeout(Duration.ofSeconds(20)).build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -67,6 +111,6 @@ public final class Http {
     }
 
     public URI uri(String path) {
-        return URI.create("http://127.0.0.1:" + port + path);
+        return URI.create("https://127.0.0.1:" + port + path);
     }
 }

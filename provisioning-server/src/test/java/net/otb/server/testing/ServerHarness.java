@@ -6,7 +6,9 @@ import io.netty.channel.nio.NioIoHandler;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.concurrent.TimeUnit;
+import net.otb.server.auth.ApiSigner;
 import net.otb.protocol.pki.Credentials;
 import net.otb.protocol.pki.Pem;
 import net.otb.protocol.testing.TestPki;
@@ -18,7 +20,8 @@ import net.otb.server.gateway.GatewayConfig;
 
 /**
  * A provisioning server on loopback ports 0 over H2 in a test folder, trusting {@link TestPki}'s CA (whose
- * key also signs renewals), plus an HTTP client and an event loop for {@link TestAgent}s.
+ * key also signs renewals), plus an HTTPS client signing with credentials of every role and an event loop for
+ * {@link TestAgent}s.
  */
 public final class ServerHarness implements AutoCloseable {
 
@@ -49,7 +52,8 @@ public final class ServerHarness implements AutoCloseable {
         }
         server = builder.build();
         server.start();
-        http = new Http(server.ports().httpPort());
+        http = new Http(server.ports().httpPort(), ApiSigner.trusting(pki.anchors()),
+                TestCredentials.signer(server, Clock.systemUTC()));
     }
 
     public int agentPort() {

@@ -47,6 +47,9 @@ public final class BenchServerCommand implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(BenchServerCommand.class);
 
+    /** The file in the data folder where the server's API credentials of every role are written for the parent. */
+    static final String CREDENTIALS = "api-credentials.json";
+
     @Option(names = "--data", required = true)
     Path data;
 
@@ -77,6 +80,15 @@ public final class BenchServerCommand implements Callable<Integer> {
         try (ProvisioningServer server = ProvisioningServer.builder(config).clock(Clock.systemUTC())
                 .random(new SecureRandom()).build()) {
             ProvisioningServer.Ports ports = server.start();
+            Path credentials = data.resolve(CREDENTIALS);
+            if (!java.nio.file.Files.exists(credentials)) {
+                // one credential per role, made on the first start, read by the parent (ChildServer)
+                List<net.otb.server.auth.ApiCredential> made = new java.util.ArrayList<>();
+                for (net.otb.server.auth.Role role : net.otb.server.auth.Role.values()) {
+                    made.add(server.createCredential("bench-" + role.wire(), role));
+                }
+                java.nio.file.Files.writeString(credentials, net.otb.server.auth.ApiCredential.toJson(made));
+            }
             out.println("READY " + ports.agentPort() + " " + ports.httpPort() + " "
                     + TlsProvider.describe(config.tls().resolve()).replace(' ', '_'));
             out.flush();

@@ -18,6 +18,8 @@ import net.otb.agent.ServerAddress;
 import net.otb.protocol.pki.DevPki;
 import net.otb.protocol.pki.PkiException;
 import net.otb.simulator.fleet.CredentialIssuer;
+import net.otb.server.auth.ApiCredential;
+import net.otb.simulator.fleet.ApiAccess;
 import net.otb.simulator.lab.ServerHandle;
 
 /**
@@ -40,6 +42,12 @@ public final class ChildServer implements ServerHandle {
     private URI httpBase;
     private String providerName;
     private DevPki pki;
+    private ApiAccess apiAccess;
+
+    @Override
+    public ApiAccess apiAccess() {
+        return apiAccess;
+    }
 
     public ChildServer(Path data, String tls, List<String> jvmOptions, Path log) {
         this.data = data;
@@ -87,10 +95,14 @@ public final class ChildServer implements ServerHandle {
         }
         String[] words = ready.split(" ");
         agentAddress = new ServerAddress("127.0.0.1", Integer.parseInt(words[1]));
-        httpBase = URI.create("http://127.0.0.1:" + words[2] + "/");
+        httpBase = URI.create("https://127.0.0.1:" + words[2] + "/");
         providerName = words[3].replace('_', ' ');
         if (pki == null) {
             pki = DevPki.open(data.resolve("pki"), Clock.systemUTC(), new SecureRandom());
+        }
+        if (apiAccess == null) {
+            apiAccess = ApiAccess.of(httpBase, List.of(pki.caCertificate()),
+                    ApiCredential.read(data.resolve(BenchServerCommand.CREDENTIALS)), Clock.systemUTC());
         }
     }
 

@@ -153,7 +153,7 @@ public final class PaymentLatency {
                     server.tlsProviderName(), server.httpBase(), workDir.resolve("server"));
             Map<String, Probe> probes = new ConcurrentHashMap<>();
             watchCommits(server.server(), probes);
-            ServerApi api = new ServerApi(server.httpBase(), Duration.ofSeconds(15));
+            ServerApi api = new ServerApi(server.apiAccess(), Duration.ofSeconds(15));
             group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
             ClientTls clientTls = ClientTls.of(server.anchors(), settings.tls());
             List<Probe> boxes = new ArrayList<>();

@@ -98,7 +98,7 @@ public final class Demo {
         } catch (ServerStartException | PkiException e) {
             throw new DemoFailure("cannot start the provisioning server: " + e.getMessage(), e);
         }
-        api = new ServerApi(server.httpBase(), Duration.ofSeconds(15));
+        api = new ServerApi(server.apiAccess(), Duration.ofSeconds(15));
         say.step("server up: agents on %s (mTLS, %s), HTTP API on %s", server.agentAddress(),
                 server.tlsProviderName(), server.httpBase());
         say.detail("data (H2) and dev PKI in %s", workDir.resolve("server"));

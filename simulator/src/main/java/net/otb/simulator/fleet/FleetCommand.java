@@ -4,6 +4,9 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import java.net.URI;
+import javax.net.ssl.SSLContext;
+import net.otb.server.auth.ApiCredential;
+import net.otb.server.auth.ApiSigner;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -44,8 +47,11 @@ public final class FleetCommand implements Callable<Integer> {
     @Option(names = "--pki", required = true, description = "the dev PKI folder whose CA the server trusts (ca.crt, ca.key)")
     Path pki;
 
-    @Option(names = "--http", description = "the server's HTTP API, e.g. http://127.0.0.1:8080/ (needed by --register)")
+    @Option(names = "--http", description = "the server's HTTPS API, e.g. https://127.0.0.1:8080/ (needed by --register)")
     URI http;
+
+    @Option(names = "--credentials", description = "an operator credential file made by 'otb-server create-credential --role operator --output FILE' (needed by --register)")
+    Path credentials;
 
     @Option(names = "--register", description = "register the boxes and create one active service each (needs --http)")
     boolean register;
@@ -80,8 +86,8 @@ public final class FleetCommand implements Callable<Integer> {
             address = ServerAddress.parse(server);
             provider = TlsProvider.parse(tls);
             modelList = Arrays.stream(models.split(",")).map(BoxModel::parse).toList();
-            if (register && http == null) {
-                throw new IllegalArgumentException("--register needs --http");
+            if (register && (http == null || credentials == null)) {
+                throw new IllegalArgumentException("--register needs --http and --credentials");
             }
         } catch (IllegalArgumentException e) {
             System.err.println("fleet: " + e.getMessage());
@@ -106,7 +112,12 @@ public final class FleetCommand implements Callable<Integer> {
             System.out.printf("%d boxes (%s), certificates issued in %.1f s, TLS %s%n", devices, models,
                     fleet.credentialsTime().toMillis() / 1e3, fleet.tlsProviderName());
             if (register) {
-                new Provisioning(new ServerApi(http, Duration.ofSeconds(30)), 16).registerAll(fleet.devices(), offer,
+                // the API's certificate is the dev PKI's server certificate: trust its CA; sign on the server's time
+                SSLContext trust = ApiSigner.trusting(List.of(devPki.caCertificate()));
+                Duration drift = ServerApi.timeDrift(http, trust, Duration.ofSeconds(30));
+                ApiAccess access = new ApiAccess(http, trust, new ApiSigner(ApiCredential.read(credentials),
+                        Clock.offset(Clock.systemUTC(), drift)));
+                new Provisioning(new ServerApi(access, Duration.ofSeconds(30)), 16).registerAll(fleet.devices(), offer,
                         done -> System.out.printf("registered %d/%d%n", done, devices));
             }
             fleet.start();

@@ -16,11 +16,13 @@ import java.util.Map;
 import java.util.StringJoiner;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import net.otb.server.auth.ApiSigner;
 
 /**
  * The simulator's client of the provisioning server's HTTP API (admin and order-system routes): JSON in,
  * JSON out, a problem document turned into an {@link ApiException} that carries its {@code detail}.
- * Every state-changing POST carries an {@code Idempotency-Key}, as an order system would. Thread-safe.
+ * Every state-changing POST carries an {@code Idempotency-Key}, as an order system would; every call goes over
+ * HTTPS, signed as OVH's clients sign, with the credential of the role the call needs. Thread-safe.
  */
 public final class ServerApi {
 
@@ -29,11 +31,29 @@ public final class ServerApi {
     private final URI base;
     private final HttpClient http;
     private final Duration timeout;
+    private final ApiSigner signer;
 
-    public ServerApi(URI base, Duration timeout) {
-        this.base = base;
+    public ServerApi(ApiAccess access, Duration timeout) {
+        this.base = access.base();
         this.timeout = timeout;
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).build();
+        this.signer = access.signer();
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout)
+                .sslContext(access.trust()).build();
+    }
+
+    /**
+     * The server's clock minus ours, from {@code GET /1.0/auth/time} (unsigned), as OVH's clients correct their
+     * timestamps before they sign.
+     */
+    public static Duration timeDrift(URI base, javax.net.ssl.SSLContext trust, Duration timeout)
+            throws IOException, InterruptedException {
+        HttpClient client = HttpClient.newBuilder().connectTimeout(timeout).sslContext(trust).build();
+        HttpResponse<String> answer = client.send(HttpRequest.newBuilder(base.resolve("/1.0/auth/time"))
+                .timeout(timeout).GET().build(), HttpResponse.BodyHandlers.ofString());
+        if (answer.statusCode() != 200) {
+            throw new IOException("GET /1.0/auth/time → " + answer.statusCode());
+        }
+        return Duration.ofSeconds(Long.parseLong(answer.body().trim()) - java.time.Instant.now().getEpochSecond());
     }
 
     public URI base() {
@@ -72,7 +92,9 @@ public final class ServerApi {
      * @throws IOException when the server cannot be reached
      */
     public JsonNode get(String path) throws IOException, InterruptedException {
-        return send(HttpRequest.newBuilder(base.resolve(path)).timeout(timeout).GET().build());
+        HttpRequest.Builder builder = HttpRequest.newBuilder(base.resolve(path)).timeout(timeout).GET();
+        signer.sign("GET", base.resolve(path), "").ifPresent(h -> builder.headers(h.asArray()));
+        return send(builder.build());
     }
 
     /**
@@ -99,10 +121,13 @@ public final class ServerApi {
 
     private HttpRequest postRequest(String path, Object body) throws JsonProcessingException {
         byte[] bytes = JSON.writeValueAsBytes(body == null ? Map.of() : body);
-        return HttpRequest.newBuilder(base.resolve(path)).timeout(timeout)
+        HttpRequest.Builder builder = HttpRequest.newBuilder(base.resolve(path)).timeout(timeout)
                 .header("Content-Type", "application/json")
                 .header("Idempotency-Key", UUID.randomUUID().toString())
-                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build();
+                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes));
+        signer.sign("POST", base.resolve(path), new String(bytes, StandardCharsets.UTF_8))
+                .ifPresent(h -> builder.headers(h.asArray()));
+        return builder.build();
     }
 
     private JsonNode send(HttpRequest request) throws IOException, InterruptedException {
@@ -117,7 +142,8 @@ public final class ServerApi {
             node = JSON.getNodeFactory().textNode(response.body());
         }
         if (response.statusCode() >= 400) {
-            String detail = node.path("detail").asText(node.path("title").asText(response.body()));
+            String detail = node.path("detail").asText(node.path("message").asText(node.path("title")
+                    .asText(response.body())));
             throw new ApiException(request.method() + " " + request.uri().getPath(), response.statusCode(), detail,
                     node);
         }

@@ -14,6 +14,9 @@ import net.otb.server.ProvisioningServer;
 import net.otb.server.ServerConfig;
 import net.otb.server.ServerStartException;
 import net.otb.server.rollout.RolloutDriver;
+import net.otb.server.auth.ApiCredential;
+import net.otb.server.auth.Role;
+import net.otb.simulator.fleet.ApiAccess;
 import net.otb.simulator.fleet.CredentialIssuer;
 
 /**
@@ -48,6 +51,7 @@ public final class EmbeddedServer implements ServerHandle {
     private URI httpBase;
     private DevPki pki;
     private String providerName;
+    private ApiAccess apiAccess;
 
     private EmbeddedServer(ServerConfig config, Clock clock, RolloutDriver.Settings rollouts) {
         this.config = config;
@@ -93,12 +97,20 @@ public final class EmbeddedServer implements ServerHandle {
         server = starting;
         if (agentAddress == null) {
             agentAddress = new ServerAddress("127.0.0.1", ports.agentPort());
-            httpBase = URI.create("http://127.0.0.1:" + ports.httpPort() + "/");
+            httpBase = URI.create(starting.httpScheme() + "://127.0.0.1:" + ports.httpPort() + "/");
             config = config.withGateway(config.gateway().withPort(ports.agentPort()))
                     .withHttp(config.http().withPort(ports.httpPort()));
         }
         if (pki == null) {
             pki = DevPki.open(config.devPkiDir(), clock, new SecureRandom());
+        }
+        if (apiAccess == null) {
+            // once: the credentials are in the store, kept across restarts on the same folder
+            List<ApiCredential> credentials = new java.util.ArrayList<>();
+            for (Role role : Role.values()) {
+                credentials.add(starting.createCredential("simulator-" + role.wire(), role));
+            }
+            apiAccess = ApiAccess.of(httpBase, List.of(pki.caCertificate()), credentials, clock);
         }
         providerName = TlsProvider.describe(config.tls().resolve());
     }
@@ -128,6 +140,11 @@ public final class EmbeddedServer implements ServerHandle {
     @Override
     public URI httpBase() {
         return httpBase;
+    }
+
+    @Override
+    public ApiAccess apiAccess() {
+        return apiAccess;
     }
 
     @Override

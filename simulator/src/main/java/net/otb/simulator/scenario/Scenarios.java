@@ -110,7 +110,7 @@ public final class Scenarios implements AutoCloseable {
     public Verdict play(Name name, Path work, TlsProvider tls) throws Exception {
         say("scenario %s: %s", name.cli(), name.description());
         server = EmbeddedServer.start(work.resolve("server"), tls, Clock.systemUTC(), new EmbeddedServer.Timings(10, 3, 2, 1));
-        api = new ServerApi(server.httpBase(), Duration.ofSeconds(30));
+        api = new ServerApi(server.apiAccess(), Duration.ofSeconds(30));
         cutter = LinkCutter.start(group, new InetSocketAddress("127.0.0.1", 0),
                 new InetSocketAddress("127.0.0.1", server.agentAddress().port()));
         fleet = Fleet.build(FleetConfig.of(devices, tls), server.issuer(), ClientTls.of(server.anchors(), tls),

@@ -48,7 +48,7 @@ class FaultInjectionTest {
     static void startFleet() throws Exception {
         // confirm within 2 s, so that a lost confirm rolls back quickly
         server = EmbeddedServer.start(data, TlsProvider.AUTO, Clock.systemUTC(), new EmbeddedServer.Timings(10, 2, 2, 1));
-        api = new ServerApi(server.httpBase(), Duration.ofSeconds(15));
+        api = new ServerApi(server.apiAccess(), Duration.ofSeconds(15));
         InetSocketAddress target = new InetSocketAddress("127.0.0.1", server.agentAddress().port());
         cutter = LinkCutter.start(GROUP, new InetSocketAddress("127.0.0.1", 0), target);
         ServerAddress throughCutter = new ServerAddress("127.0.0.1", cutter.address().getPort());

@@ -61,7 +61,7 @@ class FleetOfferChangeTest {
     @Test
     void everyBoxReconcilesThroughABulkChangeAndAServerRestart() throws Exception {
         server = EmbeddedServer.start(data, TlsProvider.AUTO, Clock.systemUTC(), new EmbeddedServer.Timings(10, 10, 2, 1));
-        ServerApi api = new ServerApi(server.httpBase(), Duration.ofSeconds(30));
+        ServerApi api = new ServerApi(server.apiAccess(), Duration.ofSeconds(30));
         fleet = Fleet.build(FleetConfig.of(BOXES, TlsProvider.AUTO), server.issuer(),
                 ClientTls.of(server.anchors(), TlsProvider.AUTO), List.of(server.agentAddress()), group,
                 Clock.systemUTC(), 42, FleetListener.NONE);

@@ -26,6 +26,8 @@ import net.otb.protocol.pki.DevPki;
 import net.otb.protocol.tls.TlsProvider;
 import net.otb.server.ProvisioningServer;
 import net.otb.server.ServerConfig;
+import net.otb.server.auth.Role;
+import net.otb.simulator.fleet.ApiAccess;
 import net.otb.simulator.fleet.ServerApi;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -91,7 +93,10 @@ class ShapedOfferChangeTest {
         toClose.add(server);
         ProvisioningServer.Ports ports = server.start();
         DevPki pki = server.devPki();
-        ServerApi api = new ServerApi(URI.create("http://127.0.0.1:" + ports.httpPort() + "/"),
+        ServerApi api = new ServerApi(ApiAccess.of(URI.create("https://127.0.0.1:" + ports.httpPort() + "/"),
+                List.of(pki.caCertificate()), List.of(server.createCredential("lab-operator", Role.OPERATOR),
+                        server.createCredential("lab-order-system", Role.ORDER_SYSTEM),
+                        server.createCredential("lab-billing", Role.BILLING)), Clock.systemUTC()),
                 Duration.ofSeconds(10));
         api.post("/1.0/admin/devices", ServerApi.body("serial", SERIAL, "model", "v3"));
         api.post("/1.0/admin/services", ServerApi.body("serviceName", SERVICE, "account", "lab-account",

@@ -67,7 +67,7 @@ class ConsoleBrowserTest {
         }
         server = EmbeddedServer.start(data, TlsProvider.AUTO, Clock.systemUTC(), new EmbeddedServer.Timings(10, 10, 2, 1),
                 new RolloutDriver.Settings(Duration.ofMillis(100), Duration.ofSeconds(5)));
-        api = new ServerApi(server.httpBase(), Duration.ofSeconds(30));
+        api = new ServerApi(server.apiAccess(), Duration.ofSeconds(30));
         fleet = Fleet.build(FleetConfig.of(BOXES, TlsProvider.AUTO), server.issuer(),
                 ClientTls.of(server.anchors(), TlsProvider.AUTO), List.of(server.agentAddress()), group,
                 Clock.systemUTC(), 3, FleetListener.NONE);

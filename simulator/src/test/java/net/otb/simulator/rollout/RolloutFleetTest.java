@@ -59,7 +59,7 @@ class RolloutFleetTest {
     void start(@TempDir Path data) throws Exception {
         server = EmbeddedServer.start(data, TlsProvider.AUTO, Clock.systemUTC(), new EmbeddedServer.Timings(10, 10, 2, 1),
                 FAST);
-        api = new ServerApi(server.httpBase(), Duration.ofSeconds(30));
+        api = new ServerApi(server.apiAccess(), Duration.ofSeconds(30));
         fleet = Fleet.build(FleetConfig.of(BOXES, TlsProvider.AUTO), server.issuer(),
                 ClientTls.of(server.anchors(), TlsProvider.AUTO), List.of(server.agentAddress()), group,
                 Clock.systemUTC(), 15, FleetListener.NONE);

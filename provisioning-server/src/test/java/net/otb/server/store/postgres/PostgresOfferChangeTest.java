@@ -101,7 +101,7 @@ class PostgresOfferChangeTest {
 
     private long order(String service) throws Exception {
         Http.Answer created = post("/1.0/overTheBox/" + service + "/migration/changeOffers", TO_BUSINESS);
-        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        assertThat(created.status()).as(created.body()).isEqualTo(200);
         return created.json().path("orderId").asLong();
     }
 
@@ -185,9 +185,9 @@ class PostgresOfferChangeTest {
 
         List<Http.Answer> answers = race(() -> post("/1.0/overTheBox/otb-pg-race/migration/changeOffers", TO_BUSINESS));
 
-        List<Http.Answer> created = answers.stream().filter(a -> a.status() == 201).toList();
+        List<Http.Answer> created = answers.stream().filter(a -> a.status() == 200).toList();
         assertThat(created).hasSize(1);
-        assertThat(answers).filteredOn(a -> a.status() != 201).allSatisfy(a -> {
+        assertThat(answers).filteredOn(a -> a.status() != 200).allSatisfy(a -> {
             assertThat(a.status()).as(a.body()).isEqualTo(409);
             assertThat(a.json().path("type").asText()).endsWith("/open-migration");
         });
@@ -229,9 +229,9 @@ class PostgresOfferChangeTest {
         Http.Answer other = http().post("/1.0/overTheBox/otb-pg-idem/migration/changeOffers",
                 "{\"offer\":\"starter.v1\",\"acceptedContracts\":" + CONTRACTS + "}", "pg-idem-1");
 
-        assertThat(first.status()).as(first.body()).isEqualTo(201);
+        assertThat(first.status()).as(first.body()).isEqualTo(200);
         assertThat(first.replayed()).isFalse();
-        assertThat(retry.status()).isEqualTo(201);
+        assertThat(retry.status()).isEqualTo(200);
         assertThat(retry.replayed()).isTrue();
         assertThat(retry.body()).isEqualTo(first.body());
         assertThat(other.status()).as(other.body()).isEqualTo(422);
@@ -247,7 +247,7 @@ class PostgresOfferChangeTest {
         List<Http.Answer> answers = race(() -> http().post("/1.0/overTheBox/otb-pg-idem-race/migration/changeOffers",
                 TO_BUSINESS, "pg-idem-race"));
 
-        assertThat(answers).allSatisfy(a -> assertThat(a.status()).as(a.body()).isEqualTo(201));
+        assertThat(answers).allSatisfy(a -> assertThat(a.status()).as(a.body()).isEqualTo(200));
         assertThat(answers).extracting(Http.Answer::body).containsOnly(answers.get(0).body());
         assertThat(answers).filteredOn(a -> !a.replayed()).hasSize(1);
         assertThat(count("otb-pg-idem-race", "migration.ordered")).isEqualTo(1);
@@ -294,12 +294,12 @@ class PostgresOfferChangeTest {
         Http.Answer contact = post("/1.0/me/contact", "{\"name\":\"Ada Lovelace\",\"street\":\"1 rue de la Paix\","
                 + "\"postcode\":\"75002\",\"city\":\"Paris\",\"country\":\"FR\",\"phone\":\"+33123456789\","
                 + "\"default\":true}");
-        assertThat(contact.status()).as(contact.body()).isEqualTo(201);
+        assertThat(contact.status()).as(contact.body()).isEqualTo(200);
         Http.Answer ordered = post("/1.0/overTheBox/otb-pg/migration/changeOffers", "{\"offer\":\"business.v1\","
                 + "\"hardwareName\":\"otbv3\",\"shippingContactID\":" + contact.json().path("id").asLong() + ","
                 + "\"shippingMethod\":\"mondialRelay\",\"shippingRelayID\":\"FR-075001\",\"acceptedContracts\":"
                 + CONTRACTS + "}");
-        assertThat(ordered.status()).as(ordered.body()).isEqualTo(201);
+        assertThat(ordered.status()).as(ordered.body()).isEqualTo(200);
         long orderId = ordered.json().path("orderId").asLong();
         assertThat(post("/1.0/me/order/" + orderId + "/pay", "{\"paymentId\":\"pay-pg-box\"}").status()).isEqualTo(200);
         assertThat(post("/1.0/admin/devices", "{\"serial\":\"OTB3-PG0002\",\"model\":\"v3\"}").status()).isEqualTo(201);

@@ -14,7 +14,9 @@ import net.otb.protocol.tls.TlsProvider;
 import net.otb.server.ProvisioningServer;
 import net.otb.server.ServerConfig;
 import net.otb.server.ServerStartException;
+import net.otb.server.auth.ApiSigner;
 import net.otb.server.testing.Http;
+import net.otb.server.testing.TestCredentials;
 import net.otb.server.testing.TestAgent;
 
 /**
@@ -28,7 +30,7 @@ final class PostgresServer implements AutoCloseable {
     private final EventLoopGroup agents = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final ServerConfig config;
     private final Clock clock;
-    private final Http http = new Http(0);
+    private final Http http = new Http(0, ApiSigner.trusting(pki.anchors()), null);
     private ProvisioningServer server;
     // the boxes reconnect to this port: the old instance's until the new one listens, which they just retry
     private volatile int agentPort;
@@ -49,6 +51,9 @@ final class PostgresServer implements AutoCloseable {
         server = ProvisioningServer.builder(config).clock(clock).build();
         server.start();
         http.port(server.ports().httpPort());
+        if (http.signer() == null) {
+            http.signer(TestCredentials.signer(server, clock));
+        }
         agentPort = server.ports().agentPort();
         return this;
     }

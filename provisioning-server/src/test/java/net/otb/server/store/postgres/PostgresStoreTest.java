@@ -33,7 +33,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PostgresStoreTest {
 
-    private static final List<String> TABLES = List.of("audit_events", "contacts", "desired_profiles", "devices",
+    private static final List<String> TABLES = List.of("api_applications", "api_consumers", "audit_events", "contacts", "desired_profiles", "devices",
             "flyway_schema_history", "idempotency_keys", "migrations", "purchase_orders", "push_tasks", "refunds",
             "rollout_boxes", "rollout_waves", "rollouts", "services");
 

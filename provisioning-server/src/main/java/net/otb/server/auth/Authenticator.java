@@ -1,0 +1,157 @@
+package net.otb.server.auth;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import net.otb.server.api.ApiRequest;
+import net.otb.server.api.ProblemException;
+import net.otb.server.api.Problems;
+import net.otb.server.api.Router;
+import net.otb.server.store.Database;
+
+/**
+ * Checks OVH's signed requests (DESIGN §4): the application and consumer keys exist and belong together, the
+ * timestamp is within ±window of the server's clock, the signature covers this method, URL, body and timestamp,
+ * a state-changing request's signature was not seen before inside the window, and the consumer key's rules grant
+ * the call. Refusals are problem+json 401 (who you are is not proven) or 403 (proven, not allowed), with OVH's
+ * {@code errorCode} and {@code message}. Thread-safe; runs on the HTTP workers.
+ *
+ * <p>Two things are kept in memory: consumer keys for {@link #GRANT_TTL} after a lookup (a key created by another
+ * server sharing the database is found at once, a changed one within that time), and the signatures of
+ * state-changing requests until their timestamp leaves the window. Reads are not checked for replay: OVH's
+ * timestamps are in seconds, so a client polling twice in a second sends the same signature twice, legitimately.
+ */
+public final class Authenticator {
+
+    public static final String BASE_PATH = "/1.0";
+    public static final String APPLICATION = "X-Ovh-Application";
+    public static final String CONSUMER = "X-Ovh-Consumer";
+    public static final String TIMESTAMP = "X-Ovh-Timestamp";
+    public static final String SIGNATURE = "X-Ovh-Signature";
+
+    /** Routes under {@code /1.0} that need no signature: the time, and the API's description. */
+    public static final Set<String> PUBLIC_ROUTES = Set.of("/1.0/auth/time", "/1.0/openapi.json");
+
+    /** How long a looked-up consumer key is trusted without reading the store again. */
+    public static final Duration GRANT_TTL = Duration.ofSeconds(30);
+
+    private record Cached(CredentialStore.Grant grant, long loadedAtMillis) {
+    }
+
+    private final Database database;
+    private final CredentialStore store;
+    private final Clock clock;
+    private final long windowSeconds;
+    private final Map<String, Cached> grants = new ConcurrentHashMap<>();
+    private final Map<String, Long> seen = new ConcurrentHashMap<>();
+    private final AtomicLong insertions = new AtomicLong();
+
+    public Authenticator(Database database, CredentialStore store, Clock clock, Duration window) {
+        if (window.isNegative() || window.isZero()) {
+            throw new IllegalArgumentException("the signature window is positive, got " + window);
+        }
+        this.database = database;
+        this.store = store;
+        this.clock = clock;
+        this.windowSeconds = window.getSeconds();
+    }
+
+    /** Whether a route is served without a signature: operations routes outside {@code /1.0}, and the public ones. */
+    public static boolean isPublic(Router.Route route) {
+        return !route.template().startsWith(BASE_PATH + "/") || PUBLIC_ROUTES.contains(route.template());
+    }
+
+    /**
+     * Authenticates and authorizes one request.
+     *
+     * @return who sent it
+     * @throws ProblemException 401 or 403 with OVH's message
+     * @throws net.otb.server.store.StoreException when the store cannot be read (answered 503 by the dispatcher)
+     */
+    public ApiCaller authenticate(ApiRequest request) {
+        Optional<String> application = request.header(APPLICATION);
+        Optional<String> consumer = request.header(CONSUMER);
+        if (application.isEmpty() || consumer.isEmpty()) {
+            throw unauthorized("NOT_CREDENTIAL", "You must login first: sign the request with " + APPLICATION + ", "
+                    + CONSUMER + ", " + TIMESTAMP + " and " + SIGNATURE);
+        }
+        String timestampText = request.header(TIMESTAMP).orElseThrow(() ->
+                unauthorized("INVALID_SIGNATURE", "Invalid signature: " + TIMESTAMP + " is missing"));
+        String signature = request.header(SIGNATURE).orElseThrow(() ->
+                unauthorized("INVALID_SIGNATURE", "Invalid signature: " + SIGNATURE + " is missing"));
+        long timestamp;
+        try {
+            timestamp = Long.parseLong(timestampText.trim());
+        } catch (NumberFormatException e) {
+            throw unauthorized("INVALID_SIGNATURE", "Invalid signature: " + TIMESTAMP + " is not epoch seconds");
+        }
+        long now = clock.instant().getEpochSecond();
+        if (Math.abs(now - timestamp) > windowSeconds) {
+            throw unauthorized("QUERY_TIME_OUT", "Query out of time: the timestamp is " + (timestamp - now)
+                    + " s from the server's time (window ±" + windowSeconds + " s); read GET /1.0/auth/time");
+        }
+        CredentialStore.Grant grant = grant(consumer.get()).orElse(null);
+        if (grant == null || !grant.applicationKey().equals(application.get())) {
+            boolean known = database.inTransaction(tx -> store.applicationExists(tx, application.get()));
+            if (!known) {
+                throw forbidden("INVALID_KEY", "This application key is invalid");
+            }
+            throw forbidden("INVALID_CREDENTIAL", "This credential does not exist for this application");
+        }
+        String host = request.header("host").orElseThrow(() ->
+                unauthorized("INVALID_SIGNATURE", "Invalid signature: the request has no Host header"));
+        String expected = OvhSignature.sign(grant.applicationSecret(), consumer.get(), request.method(),
+                OvhSignature.fullUrl(host, request.target()), request.bodyText(), timestamp);
+        if (!OvhSignature.same(expected, signature.trim())) {
+            throw unauthorized("INVALID_SIGNATURE", "Invalid signature: it does not cover this method, URL "
+                    + "(https://host/path?query, the host without its port), body and timestamp");
+        }
+        if (!request.method().equals("GET") && !request.method().equals("HEAD")) {
+            remember(signature.trim(), timestamp + windowSeconds, now);
+        }
+        String apiPath = request.rawPath().substring(BASE_PATH.length());
+        if (grant.rules().stream().noneMatch(rule -> rule.grants(request.method(), apiPath))) {
+            throw forbidden("NOT_GRANTED_CALL", "This call has not been granted: " + request.method() + " " + apiPath
+                    + " is not in the rules of this " + grant.role() + " consumer key");
+        }
+        return new ApiCaller(grant.applicationKey(), grant.consumerId(), grant.role());
+    }
+
+    private Optional<CredentialStore.Grant> grant(String consumerKey) {
+        long nowMillis = clock.millis();
+        Cached cached = grants.get(consumerKey);
+        if (cached != null && nowMillis - cached.loadedAtMillis() < GRANT_TTL.toMillis()
+                && nowMillis >= cached.loadedAtMillis()) {
+            return Optional.of(cached.grant());
+        }
+        Optional<CredentialStore.Grant> found = database.inTransaction(tx -> store.find(tx, consumerKey));
+        if (found.isPresent()) {
+            grants.put(consumerKey, new Cached(found.get(), nowMillis));
+        } else {
+            grants.remove(consumerKey);
+        }
+        return found;
+    }
+
+    private void remember(String signature, long expiresAt, long now) {
+        if (seen.putIfAbsent(signature, expiresAt) != null) {
+            throw unauthorized("REPLAYED_SIGNATURE", "Invalid signature: this signature was used already; "
+                    + "a state-changing request is signed anew (another second) to be sent again");
+        }
+        if (insertions.incrementAndGet() % 1024 == 0) {
+            seen.values().removeIf(expiry -> expiry < now);
+        }
+    }
+
+    private static ProblemException unauthorized(String code, String message) {
+        return Problems.unauthorized(code, message);
+    }
+
+    private static ProblemException forbidden(String code, String message) {
+        return Problems.forbidden(code, message);
+    }
+}
