@@ -194,9 +194,11 @@ public final class Demo {
                 boxes.append(boxes.length() == 0 ? "" : ", ").append(hardware.path("hardwareDisplayName").asText())
                         .append(" ").append(hardware.path("hardwarePrice").path("text").asText());
             }
+            // what the API says: the current offer is listed with hardwareRequired (orderable only with a new box)
+            String box = boxes.length() == 0 ? "" : offer.path("hardwareRequired").asBoolean()
+                    ? "  (only with a new box: " + boxes + ")" : "  (optional box: " + boxes + ")";
             say.detail("- %-12s %-34s %s/month%s", offer.path("offer").asText(), offer.path("description").asText(),
-                    offer.path("price").path("text").asText(),
-                    boxes.length() == 0 ? "" : "  (optional box: " + boxes + ")");
+                    offer.path("price").path("text").asText(), box);
         }
     }
 

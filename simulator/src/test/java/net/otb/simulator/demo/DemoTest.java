@@ -46,5 +46,8 @@ class DemoTest {
         String printed = bytes.toString(StandardCharsets.UTF_8);
         assertThat(printed).contains("contract to accept", "purchase order #1", "billing: order #1 paid",
                 "server confirmed generation", "OTB2B-000102: decommissioned", "prorata refund", "== Summary");
+        // as the API says (hardwareRequired): the current offer again only with a new box, another one with or without
+        assertThat(printed).containsPattern("- starter\\.v1 .*/month  \\(only with a new box: ")
+                .containsPattern("- business\\.v1 .*/month  \\(optional box: ");
     }
 }
