@@ -14,7 +14,9 @@ import net.otb.server.gateway.GatewayConfig;
 import net.otb.server.store.StoreConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code otb-server}: runs the provisioning server until SIGTERM or Ctrl-C, which close the sessions, the
@@ -119,6 +121,12 @@ public final class ServerMain implements Callable<Integer> {
                     + "the real time")
     Instant clockStart;
 
+    @Spec
+    CommandSpec spec;
+
+    /** The config file read for this run, if any. */
+    private ConfigFile file;
+
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     public static void main(String[] args) {
@@ -133,7 +141,9 @@ public final class ServerMain implements Callable<Integer> {
         Path file = configFileArgument(args);
         if (file != null) {
             try {
-                commandLine.setDefaultValueProvider(ConfigFile.read(file, commandLine.getCommandSpec()));
+                ConfigFile read = ConfigFile.read(file, commandLine.getCommandSpec());
+                commandLine.setDefaultValueProvider(read);
+                ((ServerMain) commandLine.getCommand()).file = read;
             } catch (IllegalArgumentException e) {
                 commandLine.getErr().println("otb-server: bad config file: " + e.getMessage());
                 commandLine.getErr().flush();
@@ -172,7 +182,7 @@ public final class ServerMain implements Callable<Integer> {
         try {
             config = config();
         } catch (IllegalArgumentException e) {
-            System.err.println("otb-server: bad configuration: " + e.getMessage());
+            System.err.println("otb-server: bad configuration: " + e.getMessage() + fromTheFile(e.getMessage()));
             return 2;
         }
         if (checkConfig) {
@@ -225,6 +235,31 @@ public final class ServerMain implements Callable<Integer> {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /**
+     * Where a setting the configuration refused came from, when it is a line of the config file (not overridden on the
+     * command line): the settings' checks name them as "agent port" or "heartbeatSeconds", the file as agent-port.
+     */
+    private String fromTheFile(String message) {
+        if (file == null || message == null) {
+            return "";
+        }
+        for (ConfigFile.Entry entry : file.entries().values()) {
+            if (spec != null && spec.commandLine().getParseResult().hasMatchedOption("--" + entry.key())) {
+                continue;
+            }
+            String spaced = entry.key().replace('-', ' ');
+            StringBuilder camel = new StringBuilder();
+            for (String part : entry.key().split("-")) {
+                camel.append(camel.length() == 0 ? part : Character.toUpperCase(part.charAt(0)) + part.substring(1));
+            }
+            String lower = message.toLowerCase(java.util.Locale.ROOT);
+            if (lower.contains(spaced) || message.contains(camel)) {
+                return " (" + file.file() + " line " + entry.line() + ": " + entry.key() + ")";
+            }
+        }
+        return "";
     }
 
     ServerConfig config() {

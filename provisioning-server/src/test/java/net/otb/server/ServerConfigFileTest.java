@@ -50,6 +50,11 @@ class ServerConfigFileTest {
         assertThat(check(dir, "http-port = 1\nhttp-port = 2\n")).startsWith("2:")
                 .contains("line 2: http-port: given twice (first on line 1)");
         assertThat(check(dir, "agent-port 4443\n")).startsWith("2:").contains("line 1: expected key = value");
+        // a value of the right type that the settings refuse: their check, then where it came from
+        assertThat(check(dir, "agent-port = 0\n\nheartbeat-seconds = 0\n")).startsWith("2:")
+                .contains("heartbeatSeconds must be between 1 and 3600, got 0").contains("line 3: heartbeat-seconds)");
+        assertThat(check(dir, "tls-provider = rot13\n")).startsWith("2:")
+                .contains("tls provider must be").contains("line 1: tls-provider)");
         assertThat(check(dir, "config = other.properties\n")).startsWith("2:").contains("line 1: config: unknown key");
         assertThat(ServerMainTest.runCapturing("--config", dir.resolve("missing.properties").toString()))
                 .startsWith("2:").contains("cannot read the config file").contains("missing.properties");
