@@ -48,6 +48,9 @@ public record ServerConfig(Path dataDir, GatewayConfig gateway, HttpConfig http,
         if (gateway == null || http == null || store == null || tls == null || billingZone == null) {
             throw new IllegalArgumentException("gateway, http, store, tls and billing zone settings are required");
         }
+        if (gateway.port() != 0 && gateway.port() == http.port()) {
+            throw new IllegalArgumentException("the agent port and the http port must differ, both are " + http.port());
+        }
     }
 
     /** A configuration billed in {@link #DEFAULT_BILLING_ZONE}. */

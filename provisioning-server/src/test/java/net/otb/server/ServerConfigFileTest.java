@@ -53,6 +53,8 @@ class ServerConfigFileTest {
         // a value of the right type that the settings refuse: their check, then where it came from
         assertThat(check(dir, "agent-port = 0\n\nheartbeat-seconds = 0\n")).startsWith("2:")
                 .contains("heartbeatSeconds must be between 1 and 3600, got 0").contains("line 3: heartbeat-seconds)");
+        assertThat(check(dir, "agent-port = 9000\nhttp-port = 9000\n")).startsWith("2:")
+                .contains("the agent port and the http port must differ, both are 9000");
         assertThat(check(dir, "tls-provider = rot13\n")).startsWith("2:")
                 .contains("tls provider must be").contains("line 1: tls-provider)");
         assertThat(check(dir, "config = other.properties\n")).startsWith("2:").contains("line 1: config: unknown key");
