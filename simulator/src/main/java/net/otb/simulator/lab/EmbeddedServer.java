@@ -40,6 +40,7 @@ public final class EmbeddedServer implements ServerHandle {
     }
 
     private final Clock clock;
+    private final Clock pkiClock;
     private ServerConfig config;
     private ProvisioningServer server;
     private ServerAddress agentAddress;
@@ -47,9 +48,10 @@ public final class EmbeddedServer implements ServerHandle {
     private DevPki pki;
     private String providerName;
 
-    private EmbeddedServer(ServerConfig config, Clock clock) {
+    private EmbeddedServer(ServerConfig config, Clock clock, Clock pkiClock) {
         this.config = config;
         this.clock = clock;
+        this.pkiClock = pkiClock;
     }
 
     /**
@@ -60,12 +62,21 @@ public final class EmbeddedServer implements ServerHandle {
      */
     public static EmbeddedServer start(Path dataDir, TlsProvider tls, Clock clock, Timings timings)
             throws ServerStartException, PkiException {
+        return start(dataDir, tls, clock, clock, timings);
+    }
+
+    /**
+     * Starts a server whose clock is not the certificates' one: {@code clock} dates the server's business (a dev clock
+     * set to another day), {@code pkiClock} the dev PKI's certificates, which the boxes check against the real time.
+     */
+    public static EmbeddedServer start(Path dataDir, TlsProvider tls, Clock clock, Clock pkiClock, Timings timings)
+            throws ServerStartException, PkiException {
         ServerConfig base = ServerConfig.ephemeral(dataDir).withTls(tls);
         var gateway = base.gateway().withLimits(1_000_000, 1_000_000, 1_000_000);
         if (timings != null) {
             gateway = gateway.withTimings(timings.heartbeat(), timings.confirm(), timings.ackTimeout(), timings.sweep());
         }
-        EmbeddedServer handle = new EmbeddedServer(base.withGateway(gateway), clock);
+        EmbeddedServer handle = new EmbeddedServer(base.withGateway(gateway), clock, pkiClock);
         handle.start();
         return handle;
     }
@@ -75,7 +86,8 @@ public final class EmbeddedServer implements ServerHandle {
         if (server != null) {
             return;
         }
-        ProvisioningServer starting = ProvisioningServer.builder(config).clock(clock).random(new SecureRandom()).build();
+        ProvisioningServer starting = ProvisioningServer.builder(config).clock(clock).pkiClock(pkiClock)
+                .random(new SecureRandom()).build();
         ProvisioningServer.Ports ports = starting.start();
         server = starting;
         if (agentAddress == null) {
@@ -85,7 +97,7 @@ public final class EmbeddedServer implements ServerHandle {
                     .withHttp(config.http().withPort(ports.httpPort()));
         }
         if (pki == null) {
-            pki = DevPki.open(config.devPkiDir(), clock, new SecureRandom());
+            pki = DevPki.open(config.devPkiDir(), pkiClock, new SecureRandom());
         }
         providerName = TlsProvider.describe(config.tls().resolve());
     }
