@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import net.otb.protocol.tls.TlsProvider;
@@ -254,7 +255,7 @@ public final class ServerMain implements Callable<Integer> {
             for (String part : entry.key().split("-")) {
                 camel.append(camel.length() == 0 ? part : Character.toUpperCase(part.charAt(0)) + part.substring(1));
             }
-            String lower = message.toLowerCase(java.util.Locale.ROOT);
+            String lower = message.toLowerCase(Locale.ROOT);
             if (lower.contains(spaced) || message.contains(camel)) {
                 return " (" + file.file() + " line " + entry.line() + ": " + entry.key() + ")";
             }
