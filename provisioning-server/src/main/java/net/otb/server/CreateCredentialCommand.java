@@ -48,8 +48,13 @@ final class CreateCredentialCommand implements Callable<Integer> {
     @Option(names = "--credential-key-file", description = "the server's AES key file (default: DATADIR/api-secrets.key)")
     Path keyFile;
 
-    @Option(names = "--output", description = "write the credential as JSON to this new file (mode 0600) instead of printing it")
+    @Option(names = "--output", description = "write the credential to this new file (mode 0600) instead of printing it")
     Path output;
+
+    @Option(names = "--format", defaultValue = "json",
+            description = "the --output file's format: json, or env (OTB_AK, OTB_AS, OTB_CK lines for a shell or"
+                    + " provisioning-server/dist/otb-call) (default: ${DEFAULT-VALUE})")
+    String format;
 
     @Override
     public Integer call() {
@@ -58,6 +63,10 @@ final class CreateCredentialCommand implements Callable<Integer> {
             parsed = Role.parse(role);
         } catch (IllegalArgumentException e) {
             System.err.println("otb-server create-credential: " + e.getMessage());
+            return 2;
+        }
+        if (!format.equals("json") && !format.equals("env")) {
+            System.err.println("otb-server create-credential: --format is json or env, not '" + format + "'");
             return 2;
         }
         Path dir = dataDir.toAbsolutePath();
@@ -88,8 +97,11 @@ final class CreateCredentialCommand implements Callable<Integer> {
         }
         if (output != null) {
             try {
-                Files.writeString(output, credential.toJson() + "\n", StandardOpenOption.CREATE_NEW,
-                        StandardOpenOption.WRITE);
+                String text = format.equals("env")
+                        ? "OTB_AK=" + credential.applicationKey() + "\nOTB_AS=" + credential.applicationSecret()
+                                + "\nOTB_CK=" + credential.consumerKey() + "\n"
+                        : credential.toJson() + "\n";
+                Files.writeString(output, text, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
                 try {
                     Files.setPosixFilePermissions(output, PosixFilePermissions.fromString("rw-------"));
                 } catch (UnsupportedOperationException e) {

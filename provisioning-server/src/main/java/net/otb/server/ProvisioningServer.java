@@ -83,6 +83,7 @@ public final class ProvisioningServer implements AutoCloseable {
 
     private final ServerConfig config;
     private final Clock clock;
+    private final Clock pkiClock;
     private final SecureRandom random;
     private final List<ApiModule> extraModules;
     private final boolean loadServiceModules;
@@ -110,6 +111,7 @@ public final class ProvisioningServer implements AutoCloseable {
     private ProvisioningServer(Builder builder) {
         this.config = builder.config;
         this.clock = builder.clock;
+        this.pkiClock = builder.pkiClock == null ? builder.clock : builder.pkiClock;
         this.random = builder.random;
         this.extraModules = List.copyOf(builder.modules);
         this.loadServiceModules = builder.loadServiceModules;
@@ -126,6 +128,7 @@ public final class ProvisioningServer implements AutoCloseable {
     public static final class Builder {
         private final ServerConfig config;
         private Clock clock = Clock.systemUTC();
+        private Clock pkiClock;
         private SecureRandom random = new SecureRandom();
         private final List<ApiModule> modules = new ArrayList<>();
         private boolean loadServiceModules = true;
@@ -164,6 +167,16 @@ public final class ProvisioningServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The clock of the dev PKI's certificates, when it must differ from {@link #clock(Clock)}: a dev clock set
+         * to another day must not issue certificates that the real time on the boxes finds not yet valid or expired.
+         * Default: the server's clock.
+         */
+        public Builder pkiClock(Clock value) {
+            this.pkiClock = value;
+            return this;
+        }
+
         public Builder random(SecureRandom value) {
             this.random = value;
             return this;
@@ -196,12 +209,26 @@ public final class ProvisioningServer implements AutoCloseable {
      *
      * @return the bound ports
      * @throws ServerStartException when the configuration, the PKI, the catalog, the store or a port
-     *         cannot be used; everything opened so far is closed again
+     *         cannot be used; everything opened so far is closed again, and what this start created in the data
+     *         folder (the folder itself, the H2 database, the dev PKI) is removed: a failed start leaves it as it was
      */
     public synchronized Ports start() throws ServerStartException {
         if (ports != null) {
             return ports;
         }
+        // a port in use is found before anything is written (ports 0 always bind)
+        Listeners.probe("agent", config.gateway().host(), config.gateway().port());
+        Listeners.probe("HTTP", config.http().host(), config.http().port());
+        StartLeftovers leftovers = StartLeftovers.before(config.dataDir(), config.devPkiDir());
+        try {
+            return startInOrder();
+        } catch (ServerStartException e) {
+            leftovers.removeNew();
+            throw e;
+        }
+    }
+
+    private Ports startInOrder() throws ServerStartException {
         try {
             Files.createDirectories(config.dataDir());
             Catalog catalog = config.catalogFile() == null ? Catalog.defaults() : Catalog.load(config.catalogFile());
@@ -258,10 +285,12 @@ public final class ProvisioningServer implements AutoCloseable {
                         t.setDaemon(true);
                         return t;
                     });
-            InetSocketAddress agent = gateway.start(boss, io);
+            InetSocketAddress agent = Listeners.bind("agent", config.gateway().host(), config.gateway().port(),
+                    () -> gateway.start(boss, io));
             http = new HttpApiServer(router, new Dispatcher(database, metrics, authenticator), httpWorkers,
                     config.http().maxBodyBytes(), https);
-            InetSocketAddress httpAddress = http.start(boss, io, config.http().host(), config.http().port());
+            InetSocketAddress httpAddress = Listeners.bind("HTTP", config.http().host(), config.http().port(),
+                    () -> http.start(boss, io, config.http().host(), config.http().port()));
             housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "otb-housekeeping");
                 t.setDaemon(true);
@@ -276,6 +305,9 @@ public final class ProvisioningServer implements AutoCloseable {
             LOG.info("provisioning server started: agents on {}, {} on {}, data in {}", agent,
                     https == null ? "plain HTTP (insecure)" : "HTTPS", httpAddress, config.dataDir().toAbsolutePath());
             return ports;
+        } catch (ServerStartException e) {
+            closeQuietly();
+            throw e;
         } catch (PkiException | java.io.IOException | RuntimeException e) {
             closeQuietly();
             throw new ServerStartException(describe(e), e);
@@ -450,7 +482,7 @@ public final class ProvisioningServer implements AutoCloseable {
         ServerConfig.PkiConfig files = config.pki();
         if (files == null) {
             boolean created = !Files.exists(config.devPkiDir().resolve("ca.crt"));
-            devPki = DevPki.openOrInit(config.devPkiDir(), clock, random);
+            devPki = DevPki.openOrInit(config.devPkiDir(), pkiClock, random);
             if (!Files.exists(devPki.serverCertificateFile())) {
                 devPki.issueServer(List.of("localhost", "127.0.0.1", "::1"), false, random);
             }

@@ -1,6 +1,7 @@
 package net.otb.server;
 
 import java.nio.file.Path;
+import java.time.ZoneId;
 import net.otb.protocol.tls.TlsProvider;
 import net.otb.server.api.HttpConfig;
 import net.otb.server.gateway.GatewayConfig;
@@ -13,9 +14,14 @@ import net.otb.server.store.StoreConfig;
  * @param pki the server's certificate, key, trusted CA and revocation list; null for the dev PKI
  * @param catalogFile a catalog JSON file, or null for the bundled defaults
  * @param tls the TLS engine of the agent gateway
+ * @param billingZone the zone of the billing day: an offer change's effective date and so its prorata refund are the
+ *        day in this zone when the change takes effect (default {@link #DEFAULT_BILLING_ZONE})
  */
 public record ServerConfig(Path dataDir, GatewayConfig gateway, HttpConfig http, StoreConfig store, PkiConfig pki,
-                           Path catalogFile, TlsProvider tls) {
+                           Path catalogFile, TlsProvider tls, ZoneId billingZone) {
+
+    /** The guide's market: a customer in France paying at 00:30 local time is billed on that day, not the day before. */
+    public static final ZoneId DEFAULT_BILLING_ZONE = ZoneId.of("Europe/Paris");
 
     /**
      * Files of a PKI that is not the dev one.
@@ -39,9 +45,18 @@ public record ServerConfig(Path dataDir, GatewayConfig gateway, HttpConfig http,
         if (dataDir == null) {
             throw new IllegalArgumentException("dataDir is required");
         }
-        if (gateway == null || http == null || store == null || tls == null) {
-            throw new IllegalArgumentException("gateway, http, store and tls settings are required");
+        if (gateway == null || http == null || store == null || tls == null || billingZone == null) {
+            throw new IllegalArgumentException("gateway, http, store, tls and billing zone settings are required");
         }
+        if (gateway.port() != 0 && gateway.port() == http.port()) {
+            throw new IllegalArgumentException("the agent port and the http port must differ, both are " + http.port());
+        }
+    }
+
+    /** A configuration billed in {@link #DEFAULT_BILLING_ZONE}. */
+    public ServerConfig(Path dataDir, GatewayConfig gateway, HttpConfig http, StoreConfig store, PkiConfig pki,
+                        Path catalogFile, TlsProvider tls) {
+        this(dataDir, gateway, http, store, pki, catalogFile, tls, DEFAULT_BILLING_ZONE);
     }
 
     /** The embedded default: H2 and the dev PKI in {@code dataDir}, ports 4443 and 8080 on loopback. */
@@ -67,26 +82,30 @@ public record ServerConfig(Path dataDir, GatewayConfig gateway, HttpConfig http,
     }
 
     public ServerConfig withGateway(GatewayConfig g) {
-        return new ServerConfig(dataDir, g, http, store, pki, catalogFile, tls);
+        return new ServerConfig(dataDir, g, http, store, pki, catalogFile, tls, billingZone);
     }
 
     public ServerConfig withHttp(HttpConfig h) {
-        return new ServerConfig(dataDir, gateway, h, store, pki, catalogFile, tls);
+        return new ServerConfig(dataDir, gateway, h, store, pki, catalogFile, tls, billingZone);
     }
 
     public ServerConfig withStore(StoreConfig s) {
-        return new ServerConfig(dataDir, gateway, http, s, pki, catalogFile, tls);
+        return new ServerConfig(dataDir, gateway, http, s, pki, catalogFile, tls, billingZone);
     }
 
     public ServerConfig withPki(PkiConfig p) {
-        return new ServerConfig(dataDir, gateway, http, store, p, catalogFile, tls);
+        return new ServerConfig(dataDir, gateway, http, store, p, catalogFile, tls, billingZone);
     }
 
     public ServerConfig withCatalogFile(Path file) {
-        return new ServerConfig(dataDir, gateway, http, store, pki, file, tls);
+        return new ServerConfig(dataDir, gateway, http, store, pki, file, tls, billingZone);
     }
 
     public ServerConfig withTls(TlsProvider provider) {
-        return new ServerConfig(dataDir, gateway, http, store, pki, catalogFile, provider);
+        return new ServerConfig(dataDir, gateway, http, store, pki, catalogFile, provider, billingZone);
+    }
+
+    public ServerConfig withBillingZone(ZoneId zone) {
+        return new ServerConfig(dataDir, gateway, http, store, pki, catalogFile, tls, zone);
     }
 }

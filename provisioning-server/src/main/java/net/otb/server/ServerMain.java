@@ -2,6 +2,11 @@ package net.otb.server;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import net.otb.protocol.tls.TlsProvider;
@@ -10,20 +15,31 @@ import net.otb.server.gateway.GatewayConfig;
 import net.otb.server.store.StoreConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code otb-server}: runs the provisioning server until SIGTERM or Ctrl-C, which close the sessions, the
  * ports and the database (the JVM then reports 143, i.e. 128 + SIGTERM). Exit codes otherwise: 2 for a
- * configuration the server cannot start with (the message says why), 1 for anything else.
+ * configuration the server cannot start with (the message says why), 1 for anything else. Every option can also
+ * be given in a config file ({@code --config}, see {@link ConfigFile}); the command line overrides the file.
  */
 @Command(name = "otb-server", mixinStandardHelpOptions = true,
         description = "The OverTheBox provisioning server: agent gateway (mTLS) and HTTPS API.",
-        subcommands = CreateCredentialCommand.class)
+        subcommands = CreateCredentialCommand.class,
+        footer = {"", "Every option but --config and --check-config can be set in the config file as key = value, the key "
+                + "being the option without its dashes (agent-port = 4443); the command line overrides the file."})
 public final class ServerMain implements Callable<Integer> {
 
     /** The line printed once both ports are bound; tools parse it. */
     public static final String READY = "otb-server ready";
+
+    @Option(names = "--config", paramLabel = "FILE", description = "config file (key = value lines; see docs/server.md)")
+    Path configFile;
+
+    @Option(names = "--check-config", description = "check the config file and options, print the settings, exit 0 (2 if bad)")
+    boolean checkConfig;
 
     @Option(names = "--data-dir", defaultValue = "data", description = "database and dev PKI folder (default: ${DEFAULT-VALUE})")
     Path dataDir;
@@ -112,6 +128,22 @@ public final class ServerMain implements Callable<Integer> {
     @Option(names = "--signature-window-seconds", defaultValue = "60", description = "a signed request's timestamp may be this far from the server's clock (default: ${DEFAULT-VALUE})")
     int signatureWindowSeconds;
 
+    @Option(names = "--billing-zone", paramLabel = "ZONE", defaultValue = "Europe/Paris",
+            description = "zone of the billing day: effective dates and prorata refunds (default: ${DEFAULT-VALUE})")
+    ZoneId billingZone;
+
+    @Option(names = "--clock-start", paramLabel = "INSTANT",
+            description = "DEV ONLY, never in production: the server's clock starts at this ISO-8601 instant and runs "
+                    + "from there (e.g. 2028-02-29T10:00:00Z, to show a refund on 29 February); certificates keep "
+                    + "the real time")
+    Instant clockStart;
+
+    @Spec
+    CommandSpec spec;
+
+    /** The config file read for this run, if any. */
+    private ConfigFile file;
+
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     public static void main(String[] args) {
@@ -121,6 +153,20 @@ public final class ServerMain implements Callable<Integer> {
     /** Runs the command; returns the exit code instead of exiting (tests). */
     public static int run(String... args) {
         CommandLine commandLine = new CommandLine(new ServerMain());
+        commandLine.registerConverter(ZoneId.class, ZoneId::of);
+        commandLine.registerConverter(Instant.class, Instant::parse);
+        Path file = configFileArgument(args);
+        if (file != null) {
+            try {
+                ConfigFile read = ConfigFile.read(file, commandLine.getCommandSpec());
+                commandLine.setDefaultValueProvider(read);
+                ((ServerMain) commandLine.getCommand()).file = read;
+            } catch (IllegalArgumentException e) {
+                commandLine.getErr().println("otb-server: bad config file: " + e.getMessage());
+                commandLine.getErr().flush();
+                return 2;
+            }
+        }
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("otb-server: " + e.getMessage());
             return 1;
@@ -134,16 +180,44 @@ public final class ServerMain implements Callable<Integer> {
         return commandLine.execute(args);
     }
 
+    /** The value of {@code --config} among the arguments, read before the rest because it gives their defaults. */
+    private static Path configFileArgument(String[] args) {
+        Path file = null;
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--config") && i + 1 < args.length) {
+                file = Path.of(args[i + 1]);
+            } else if (args[i].startsWith("--config=")) {
+                file = Path.of(args[i].substring("--config=".length()));
+            }
+        }
+        return file;
+    }
+
     @Override
     public Integer call() {
         ServerConfig config;
         try {
             config = config();
         } catch (IllegalArgumentException e) {
-            System.err.println("otb-server: bad configuration: " + e.getMessage());
+            System.err.println("otb-server: bad configuration: " + e.getMessage() + fromTheFile(e.getMessage()));
             return 2;
         }
-        ProvisioningServer server = ProvisioningServer.builder(config).build();
+        if (checkConfig) {
+            System.out.println("otb-server: configuration OK" + (configFile == null ? "" : " (" + configFile + ")"));
+            System.out.println("  data " + config.dataDir() + ", agents " + config.gateway().host() + ":"
+                    + config.gateway().port() + ", http " + config.http().host() + ":" + config.http().port()
+                    + ", store " + config.store().jdbcUrl().replaceFirst("[;?].*", "") + ", billing zone " + config.billingZone());
+            return 0;
+        }
+        ProvisioningServer.Builder builder = ProvisioningServer.builder(config);
+        if (clockStart != null) {
+            // the offset is taken once: the clock then runs at the system clock's pace from the instant asked
+            Clock system = Clock.systemUTC();
+            builder.clock(Clock.offset(system, Duration.between(system.instant(), clockStart))).pkiClock(system);
+            System.out.println("otb-server: DEV ONLY: the clock starts at " + clockStart
+                    + " (certificates keep the real time); never use --clock-start in production");
+        }
+        ProvisioningServer server = builder.build();
         ProvisioningServer.Ports ports;
         try {
             ports = server.start();
@@ -180,6 +254,31 @@ public final class ServerMain implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * Where a setting the configuration refused came from, when it is a line of the config file (not overridden on the
+     * command line): the settings' checks name them as "agent port" or "heartbeatSeconds", the file as agent-port.
+     */
+    private String fromTheFile(String message) {
+        if (file == null || message == null) {
+            return "";
+        }
+        for (ConfigFile.Entry entry : file.entries().values()) {
+            if (spec != null && spec.commandLine().getParseResult().hasMatchedOption("--" + entry.key())) {
+                continue;
+            }
+            String spaced = entry.key().replace('-', ' ');
+            StringBuilder camel = new StringBuilder();
+            for (String part : entry.key().split("-")) {
+                camel.append(camel.length() == 0 ? part : Character.toUpperCase(part.charAt(0)) + part.substring(1));
+            }
+            String lower = message.toLowerCase(Locale.ROOT);
+            if (lower.contains(spaced) || message.contains(camel)) {
+                return " (" + file.file() + " line " + entry.line() + ": " + entry.key() + ")";
+            }
+        }
+        return "";
+    }
+
     ServerConfig config() {
         Path dir = dataDir.toAbsolutePath();
         GatewayConfig defaults = GatewayConfig.defaults();
@@ -211,6 +310,6 @@ public final class ServerMain implements Callable<Integer> {
             pki = new ServerConfig.PkiConfig(caCert, serverCert, serverKey, caKey,
                     revocations != null ? revocations : dir.resolve("revoked.json"));
         }
-        return new ServerConfig(dir, gateway, http, store, pki, catalog, TlsProvider.parse(tlsProvider));
+        return new ServerConfig(dir, gateway, http, store, pki, catalog, TlsProvider.parse(tlsProvider), billingZone);
     }
 }

@@ -62,7 +62,7 @@ class ServerMainTest {
         }
     }
 
-    private static String runCapturing(String... args) {
+    static String runCapturing(String... args) {
         PrintStream err = System.err;
         PrintStream out = System.out;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();

@@ -51,7 +51,7 @@ public final class OfferChangeApi implements ApiModule {
     @Override
     public void register(Router router, ServerContext context) {
         OfferChange change = new OfferChange(new CatalogTerms(context::catalog), context.services(), context.devices(),
-                context.engine(), context.audit(), context.clock().getZone());
+                context.engine(), context.audit(), context.config().billingZone());
         context.addHelloListener(change);
         byte[] openApi = openApiDocument();
 

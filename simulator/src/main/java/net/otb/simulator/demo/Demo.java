@@ -53,6 +53,7 @@ public final class Demo {
     private final Path workDir;
     private final TlsProvider tls;
     private final Clock clock;
+    private final Clock serverClock;
     private final List<SummaryRow> summary = new ArrayList<>();
 
     private EmbeddedServer server;
@@ -62,10 +63,19 @@ public final class Demo {
     private final List<Fleet> fleets = new ArrayList<>();
 
     public Demo(PrintStream out, Path workDir, TlsProvider tls, Clock clock) {
+        this(out, workDir, tls, clock, clock);
+    }
+
+    /**
+     * A demo whose server runs on {@code serverClock} (a dev clock set to another day: the effective dates and refunds
+     * follow it) while the boxes and the certificates keep {@code clock}, the real time.
+     */
+    public Demo(PrintStream out, Path workDir, TlsProvider tls, Clock clock, Clock serverClock) {
         this.say = new Narrator(out);
         this.workDir = workDir;
         this.tls = tls;
         this.clock = clock;
+        this.serverClock = serverClock;
     }
 
     /**
@@ -94,7 +104,8 @@ public final class Demo {
     private void startServer() throws DemoFailure {
         say.title("Provisioning server");
         try {
-            server = EmbeddedServer.start(workDir.resolve("server"), tls, clock, new EmbeddedServer.Timings(10, 10, 2, 1));
+            server = EmbeddedServer.start(workDir.resolve("server"), tls, serverClock, clock,
+                    new EmbeddedServer.Timings(10, 10, 2, 1));
         } catch (ServerStartException | PkiException e) {
             throw new DemoFailure("cannot start the provisioning server: " + e.getMessage(), e);
         }
@@ -194,9 +205,11 @@ public final class Demo {
                 boxes.append(boxes.length() == 0 ? "" : ", ").append(hardware.path("hardwareDisplayName").asText())
                         .append(" ").append(hardware.path("hardwarePrice").path("text").asText());
             }
+            // what the API says: the current offer is listed with hardwareRequired (orderable only with a new box)
+            String box = boxes.length() == 0 ? "" : offer.path("hardwareRequired").asBoolean()
+                    ? "  (only with a new box: " + boxes + ")" : "  (optional box: " + boxes + ")";
             say.detail("- %-12s %-34s %s/month%s", offer.path("offer").asText(), offer.path("description").asText(),
-                    offer.path("price").path("text").asText(),
-                    boxes.length() == 0 ? "" : "  (optional box: " + boxes + ")");
+                    offer.path("price").path("text").asText(), box);
         }
     }
 

@@ -45,6 +45,7 @@ public final class EmbeddedServer implements ServerHandle {
 
     private final Clock clock;
     private final RolloutDriver.Settings rollouts;
+    private final Clock pkiClock;
     private ServerConfig config;
     private ProvisioningServer server;
     private ServerAddress agentAddress;
@@ -53,9 +54,10 @@ public final class EmbeddedServer implements ServerHandle {
     private String providerName;
     private ApiAccess apiAccess;
 
-    private EmbeddedServer(ServerConfig config, Clock clock, RolloutDriver.Settings rollouts) {
+    private EmbeddedServer(ServerConfig config, Clock clock, Clock pkiClock, RolloutDriver.Settings rollouts) {
         this.config = config;
         this.clock = clock;
+        this.pkiClock = pkiClock;
         this.rollouts = rollouts;
     }
 
@@ -67,7 +69,7 @@ public final class EmbeddedServer implements ServerHandle {
      */
     public static EmbeddedServer start(Path dataDir, TlsProvider tls, Clock clock, Timings timings)
             throws ServerStartException, PkiException {
-        return start(dataDir, tls, clock, timings, RolloutDriver.Settings.defaults());
+        return start(dataDir, tls, clock, clock, timings, RolloutDriver.Settings.defaults());
     }
 
     /**
@@ -76,12 +78,27 @@ public final class EmbeddedServer implements ServerHandle {
      */
     public static EmbeddedServer start(Path dataDir, TlsProvider tls, Clock clock, Timings timings,
                                        RolloutDriver.Settings rollouts) throws ServerStartException, PkiException {
+        return start(dataDir, tls, clock, clock, timings, rollouts);
+    }
+
+    /**
+     * Starts a server whose clock is not the certificates' one: {@code clock} dates the server's business (a dev clock
+     * set to another day), {@code pkiClock} the dev PKI's certificates, which the boxes check against the real time.
+     */
+    public static EmbeddedServer start(Path dataDir, TlsProvider tls, Clock clock, Clock pkiClock, Timings timings)
+            throws ServerStartException, PkiException {
+        return start(dataDir, tls, clock, pkiClock, timings, RolloutDriver.Settings.defaults());
+    }
+
+    /** The most general start: business clock, certificates' clock, gateway timings, rollout settings. */
+    public static EmbeddedServer start(Path dataDir, TlsProvider tls, Clock clock, Clock pkiClock, Timings timings,
+                                       RolloutDriver.Settings rollouts) throws ServerStartException, PkiException {
         ServerConfig base = ServerConfig.ephemeral(dataDir).withTls(tls);
         var gateway = base.gateway().withLimits(1_000_000, 1_000_000, 1_000_000);
         if (timings != null) {
             gateway = gateway.withTimings(timings.heartbeat(), timings.confirm(), timings.ackTimeout(), timings.sweep());
         }
-        EmbeddedServer handle = new EmbeddedServer(base.withGateway(gateway), clock, rollouts);
+        EmbeddedServer handle = new EmbeddedServer(base.withGateway(gateway), clock, pkiClock, rollouts);
         handle.start();
         return handle;
     }
@@ -91,8 +108,8 @@ public final class EmbeddedServer implements ServerHandle {
         if (server != null) {
             return;
         }
-        ProvisioningServer starting = ProvisioningServer.builder(config).clock(clock).random(new SecureRandom())
-                .rollouts(rollouts).build();
+        ProvisioningServer starting = ProvisioningServer.builder(config).clock(clock).pkiClock(pkiClock)
+                .random(new SecureRandom()).rollouts(rollouts).build();
         ProvisioningServer.Ports ports = starting.start();
         server = starting;
         if (agentAddress == null) {
@@ -102,7 +119,7 @@ public final class EmbeddedServer implements ServerHandle {
                     .withHttp(config.http().withPort(ports.httpPort()));
         }
         if (pki == null) {
-            pki = DevPki.open(config.devPkiDir(), clock, new SecureRandom());
+            pki = DevPki.open(config.devPkiDir(), pkiClock, new SecureRandom());
         }
         if (apiAccess == null) {
             // once: the credentials are in the store, kept across restarts on the same folder

@@ -1,4 +1,4 @@
-package net.otb.server.bench;
+package net.otb.simulator.bench;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
