@@ -3,6 +3,7 @@ package net.otb.server;
 import java.nio.file.Path;
 import net.otb.protocol.tls.TlsProvider;
 import net.otb.server.api.HttpConfig;
+import net.otb.server.cluster.ClusterConfig;
 import net.otb.server.gateway.GatewayConfig;
 import net.otb.server.store.StoreConfig;
 
@@ -13,9 +14,16 @@ import net.otb.server.store.StoreConfig;
  * @param pki the server's certificate, key, trusted CA and revocation list; null for the dev PKI
  * @param catalogFile a catalog JSON file, or null for the bundled defaults
  * @param tls the TLS engine of the agent gateway
+ * @param cluster this instance's id and lease among the instances on one database (docs/scale-out.md)
  */
 public record ServerConfig(Path dataDir, GatewayConfig gateway, HttpConfig http, StoreConfig store, PkiConfig pki,
-                           Path catalogFile, TlsProvider tls) {
+                           Path catalogFile, TlsProvider tls, ClusterConfig cluster) {
+
+    /** The settings with the default instance id and lease. */
+    public ServerConfig(Path dataDir, GatewayConfig gateway, HttpConfig http, StoreConfig store, PkiConfig pki,
+                        Path catalogFile, TlsProvider tls) {
+        this(dataDir, gateway, http, store, pki, catalogFile, tls, ClusterConfig.defaults());
+    }
 
     /**
      * Files of a PKI that is not the dev one.
@@ -39,8 +47,8 @@ public record ServerConfig(Path dataDir, GatewayConfig gateway, HttpConfig http,
         if (dataDir == null) {
             throw new IllegalArgumentException("dataDir is required");
         }
-        if (gateway == null || http == null || store == null || tls == null) {
-            throw new IllegalArgumentException("gateway, http, store and tls settings are required");
+        if (gateway == null || http == null || store == null || tls == null || cluster == null) {
+            throw new IllegalArgumentException("gateway, http, store, tls and cluster settings are required");
         }
     }
 
@@ -62,26 +70,30 @@ public record ServerConfig(Path dataDir, GatewayConfig gateway, HttpConfig http,
     }
 
     public ServerConfig withGateway(GatewayConfig g) {
-        return new ServerConfig(dataDir, g, http, store, pki, catalogFile, tls);
+        return new ServerConfig(dataDir, g, http, store, pki, catalogFile, tls, cluster);
     }
 
     public ServerConfig withHttp(HttpConfig h) {
-        return new ServerConfig(dataDir, gateway, h, store, pki, catalogFile, tls);
+        return new ServerConfig(dataDir, gateway, h, store, pki, catalogFile, tls, cluster);
     }
 
     public ServerConfig withStore(StoreConfig s) {
-        return new ServerConfig(dataDir, gateway, http, s, pki, catalogFile, tls);
+        return new ServerConfig(dataDir, gateway, http, s, pki, catalogFile, tls, cluster);
     }
 
     public ServerConfig withPki(PkiConfig p) {
-        return new ServerConfig(dataDir, gateway, http, store, p, catalogFile, tls);
+        return new ServerConfig(dataDir, gateway, http, store, p, catalogFile, tls, cluster);
     }
 
     public ServerConfig withCatalogFile(Path file) {
-        return new ServerConfig(dataDir, gateway, http, store, pki, file, tls);
+        return new ServerConfig(dataDir, gateway, http, store, pki, file, tls, cluster);
     }
 
     public ServerConfig withTls(TlsProvider provider) {
-        return new ServerConfig(dataDir, gateway, http, store, pki, catalogFile, provider);
+        return new ServerConfig(dataDir, gateway, http, store, pki, catalogFile, provider, cluster);
+    }
+
+    public ServerConfig withCluster(ClusterConfig c) {
+        return new ServerConfig(dataDir, gateway, http, store, pki, catalogFile, tls, c);
     }
 }

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class PostgresStoreTest {
 
     private static final List<String> TABLES = List.of("audit_events", "contacts", "desired_profiles", "devices",
-            "flyway_schema_history", "idempotency_keys", "migrations", "purchase_orders", "push_tasks", "refunds",
+            "flyway_schema_history", "idempotency_keys", "instances", "migrations", "purchase_orders", "push_tasks", "refunds",
             "services");
 
     private final Clock clock = Clock.fixed(Instant.parse("2026-03-29T01:30:00.123Z"), ZoneOffset.UTC);
