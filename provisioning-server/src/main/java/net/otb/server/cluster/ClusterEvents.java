@@ -100,6 +100,16 @@ public final class ClusterEvents implements ChangeAnnouncer, AutoCloseable {
         }
     }
 
+    /** The PostgreSQL backend of the listening connection, or 0 when not connected (tests cut it). */
+    public int backendPid() {
+        Connection c = connection;
+        try {
+            return c == null ? 0 : c.unwrap(PGConnection.class).getBackendPID();
+        } catch (SQLException e) {
+            return 0;
+        }
+    }
+
     public boolean isListening() {
         return listening;
     }

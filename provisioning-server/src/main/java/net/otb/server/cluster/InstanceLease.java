@@ -92,8 +92,8 @@ public final class InstanceLease implements AutoCloseable {
                 lease.toSeconds(), period);
     }
 
-    /** Renews the lease, and takes for dead the instances whose lease ran out. */
-    void heartbeat() {
+    /** Renews the lease, and takes for dead the instances whose lease ran out (the timer calls it; tests too). */
+    public void heartbeat() {
         try {
             boolean lost = database.inTransaction(tx -> {
                 Instant now = tx.now();

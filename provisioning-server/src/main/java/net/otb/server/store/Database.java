@@ -76,7 +76,8 @@ public final class Database implements AutoCloseable {
             dataSource = new HikariDataSource(hikari);
         } catch (RuntimeException e) {
             String root = rootMessage(e);
-            if (config.jdbcUrl().startsWith("jdbc:h2:") && root != null && root.contains("already in use")) {
+            if (config.jdbcUrl().startsWith("jdbc:h2:") && root != null
+                    && (root.contains("already in use") || root.contains("file is locked"))) {
                 throw new StoreException("the H2 database " + redact(config.jdbcUrl()) + " is in use by another "
                         + "process: H2 is the single-instance embedded store, several instances need PostgreSQL "
                         + "(--jdbc-url jdbc:postgresql://…, see docs/scale-out.md)", e);
