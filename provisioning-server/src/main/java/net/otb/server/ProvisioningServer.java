@@ -48,6 +48,9 @@ import net.otb.server.api.Idempotency;
 import net.otb.server.api.OpsApi;
 import net.otb.server.api.Router;
 import net.otb.server.catalog.Catalog;
+import net.otb.server.cluster.ClusterEvents;
+import net.otb.server.cluster.InstanceLease;
+import net.otb.server.desired.ChangeAnnouncer;
 import net.otb.server.desired.AgentService;
 import net.otb.server.gateway.AgentGateway;
 import net.otb.server.metrics.Metrics;
@@ -103,6 +106,9 @@ public final class ProvisioningServer implements AutoCloseable {
     private ThreadPoolExecutor httpWorkers;
     private ScheduledExecutorService housekeeping;
     private RolloutDriver rolloutDriver;
+    private InstanceLease lease;
+    private ClusterEvents events;
+    private String instanceId;
     private Ports ports;
     private boolean closed;
     private CredentialStore credentials;
@@ -285,8 +291,21 @@ public final class ProvisioningServer implements AutoCloseable {
                         t.setDaemon(true);
                         return t;
                     });
+            if (config.gateway().port() != 0) {
+                // known before any box can connect; with port 0 nobody can connect before start() returns
+                agentService.ownership(config.cluster().resolveId(hostName(), config.gateway().port()),
+                        ChangeAnnouncer.NONE);
+            }
             InetSocketAddress agent = Listeners.bind("agent", config.gateway().host(), config.gateway().port(),
                     () -> gateway.start(boss, io));
+            instanceId = config.cluster().resolveId(hostName(), agent.getPort());
+            agentService.ownership(instanceId, ChangeAnnouncer.NONE);
+            lease = new InstanceLease(database, instanceId, agent.getHostString() + ":" + agent.getPort(),
+                    Duration.ofSeconds(config.cluster().leaseSeconds()), gateway::leaseLost);
+            lease.start();
+            if (!database.isH2()) {
+                listen(agentService);
+            }
             http = new HttpApiServer(router, new Dispatcher(database, metrics, authenticator), httpWorkers,
                     config.http().maxBodyBytes(), https);
             InetSocketAddress httpAddress = Listeners.bind("HTTP", config.http().host(), config.http().port(),
@@ -302,7 +321,7 @@ public final class ProvisioningServer implements AutoCloseable {
             }
             rolloutDriver.start();
             ports = new Ports(agent, httpAddress);
-            LOG.info("provisioning server started: agents on {}, {} on {}, data in {}", agent,
+            LOG.info("provisioning server {} started: agents on {}, {} on {}, data in {}", instanceId, agent,
                     https == null ? "plain HTTP (insecure)" : "HTTPS", httpAddress, config.dataDir().toAbsolutePath());
             return ports;
         } catch (ServerStartException e) {
@@ -344,6 +363,48 @@ public final class ProvisioningServer implements AutoCloseable {
     /** The PEM chain the API port serves, null with plain HTTP. */
     public Path httpsCertificate() {
         return httpsCertificate;
+    }
+
+    /** This instance's id among the instances on its database (the boxes' ownership rows name it). */
+    public String instanceId() {
+        return instanceId;
+    }
+
+    /** Announces this instance's changes to the others and hears theirs (PostgreSQL only). */
+    private void listen(AgentService agentService) throws InterruptedException {
+        String schema = database.inTransaction(ClusterEvents::currentSchema);
+        events = new ClusterEvents(config.store(), ClusterEvents.channelFor(schema), instanceId, new ClusterEvents.Sink() {
+            @Override
+            public void changed(String deviceId) {
+                gateway.deviceChanged(deviceId);
+            }
+
+            @Override
+            public void revoked(String deviceId) {
+                gateway.deviceRevoked(deviceId);
+            }
+
+            @Override
+            public void sessionTaken(String deviceId, String instance, long token) {
+                gateway.sessionTakenElsewhere(deviceId, instance, token);
+            }
+
+            @Override
+            public void resubscribed() {
+                gateway.sweepSoon();
+            }
+        });
+        agentService.ownership(instanceId, events);
+        context.engine().announcer(events);
+        events.start(10_000);
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "localhost";
+        }
     }
 
     /** The store, domain services and catalog (for tests, the simulator and the demo). */
@@ -398,6 +459,12 @@ public final class ProvisioningServer implements AutoCloseable {
         }
         if (gateway != null) {
             gateway.close();
+        }
+        if (events != null) {
+            events.close();
+        }
+        if (lease != null) {
+            lease.close();
         }
         if (httpWorkers != null) {
             httpWorkers.shutdown();

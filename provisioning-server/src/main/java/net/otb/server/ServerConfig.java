@@ -2,6 +2,7 @@ package net.otb.server;
 
 import java.nio.file.Path;
 import java.time.ZoneId;
+import net.otb.server.cluster.ClusterConfig;
 import net.otb.protocol.tls.TlsProvider;
 import net.otb.server.api.HttpConfig;
 import net.otb.server.gateway.GatewayConfig;
@@ -16,9 +17,10 @@ import net.otb.server.store.StoreConfig;
  * @param tls the TLS engine of the agent gateway
  * @param billingZone the zone of the billing day: an offer change's effective date and so its prorata refund are the
  *        day in this zone when the change takes effect (default {@link #DEFAULT_BILLING_ZONE})
+ * @param cluster this instance's id and lease among the instances on one database (docs/scale-out.md)
  */
 public record ServerConfig(Path dataDir, GatewayConfig gateway, HttpConfig http, StoreConfig store, PkiConfig pki,
-                           Path catalogFile, TlsProvider tls, ZoneId billingZone) {
+                           Path catalogFile, TlsProvider tls, ZoneId billingZone, ClusterConfig cluster) {
 
     /** The guide's market: a customer in France paying at 00:30 local time is billed on that day, not the day before. */
     public static final ZoneId DEFAULT_BILLING_ZONE = ZoneId.of("Europe/Paris");
@@ -45,8 +47,8 @@ public record ServerConfig(Path dataDir, GatewayConfig gateway, HttpConfig http,
         if (dataDir == null) {
             throw new IllegalArgumentException("dataDir is required");
         }
-        if (gateway == null || http == null || store == null || tls == null || billingZone == null) {
-            throw new IllegalArgumentException("gateway, http, store, tls and billing zone settings are required");
+        if (gateway == null || http == null || store == null || tls == null || billingZone == null || cluster == null) {
+            throw new IllegalArgumentException("gateway, http, store, tls, billing zone and cluster settings are required");
         }
         if (gateway.port() != 0 && gateway.port() == http.port()) {
             throw new IllegalArgumentException("the agent port and the http port must differ, both are " + http.port());
@@ -56,7 +58,13 @@ public record ServerConfig(Path dataDir, GatewayConfig gateway, HttpConfig http,
     /** A configuration billed in {@link #DEFAULT_BILLING_ZONE}. */
     public ServerConfig(Path dataDir, GatewayConfig gateway, HttpConfig http, StoreConfig store, PkiConfig pki,
                         Path catalogFile, TlsProvider tls) {
-        this(dataDir, gateway, http, store, pki, catalogFile, tls, DEFAULT_BILLING_ZONE);
+        this(dataDir, gateway, http, store, pki, catalogFile, tls, DEFAULT_BILLING_ZONE, ClusterConfig.defaults());
+    }
+
+    /** A configuration with the default instance id and lease. */
+    public ServerConfig(Path dataDir, GatewayConfig gateway, HttpConfig http, StoreConfig store, PkiConfig pki,
+                        Path catalogFile, TlsProvider tls, ZoneId billingZone) {
+        this(dataDir, gateway, http, store, pki, catalogFile, tls, billingZone, ClusterConfig.defaults());
     }
 
     /** The embedded default: H2 and the dev PKI in {@code dataDir}, ports 4443 and 8080 on loopback. */
@@ -82,30 +90,34 @@ public record ServerConfig(Path dataDir, GatewayConfig gateway, HttpConfig http,
     }
 
     public ServerConfig withGateway(GatewayConfig g) {
-        return new ServerConfig(dataDir, g, http, store, pki, catalogFile, tls, billingZone);
+        return new ServerConfig(dataDir, g, http, store, pki, catalogFile, tls, billingZone, cluster);
     }
 
     public ServerConfig withHttp(HttpConfig h) {
-        return new ServerConfig(dataDir, gateway, h, store, pki, catalogFile, tls, billingZone);
+        return new ServerConfig(dataDir, gateway, h, store, pki, catalogFile, tls, billingZone, cluster);
     }
 
     public ServerConfig withStore(StoreConfig s) {
-        return new ServerConfig(dataDir, gateway, http, s, pki, catalogFile, tls, billingZone);
+        return new ServerConfig(dataDir, gateway, http, s, pki, catalogFile, tls, billingZone, cluster);
     }
 
     public ServerConfig withPki(PkiConfig p) {
-        return new ServerConfig(dataDir, gateway, http, store, p, catalogFile, tls, billingZone);
+        return new ServerConfig(dataDir, gateway, http, store, p, catalogFile, tls, billingZone, cluster);
     }
 
     public ServerConfig withCatalogFile(Path file) {
-        return new ServerConfig(dataDir, gateway, http, store, pki, file, tls, billingZone);
+        return new ServerConfig(dataDir, gateway, http, store, pki, file, tls, billingZone, cluster);
     }
 
     public ServerConfig withTls(TlsProvider provider) {
-        return new ServerConfig(dataDir, gateway, http, store, pki, catalogFile, provider, billingZone);
+        return new ServerConfig(dataDir, gateway, http, store, pki, catalogFile, provider, billingZone, cluster);
+    }
+
+    public ServerConfig withCluster(ClusterConfig c) {
+        return new ServerConfig(dataDir, gateway, http, store, pki, catalogFile, tls, billingZone, c);
     }
 
     public ServerConfig withBillingZone(ZoneId zone) {
-        return new ServerConfig(dataDir, gateway, http, store, pki, catalogFile, tls, zone);
+        return new ServerConfig(dataDir, gateway, http, store, pki, catalogFile, tls, zone, cluster);
     }
 }

@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import net.otb.protocol.tls.TlsProvider;
 import net.otb.server.api.HttpConfig;
+import net.otb.server.cluster.ClusterConfig;
 import net.otb.server.gateway.GatewayConfig;
 import net.otb.server.store.StoreConfig;
 import picocli.CommandLine;
@@ -109,6 +110,14 @@ public final class ServerMain implements Callable<Integer> {
 
     @Option(names = "--io-threads", defaultValue = "0", description = "event-loop threads, 0 for Netty's default (default: ${DEFAULT-VALUE})")
     int ioThreads;
+
+    @Option(names = "--instance-id", description = "this instance's name among those on one PostgreSQL database "
+            + "(default: host name and agent port, e.g. otb1:4443)")
+    String instanceId;
+
+    @Option(names = "--lease-seconds", defaultValue = "15", description = "instance lease: taken for dead this long "
+            + "after its last heartbeat, its boxes fenced (default: ${DEFAULT-VALUE})")
+    int leaseSeconds;
 
     @Option(names = "--max-body-bytes", defaultValue = "65536", description = "HTTP request body limit (default: ${DEFAULT-VALUE})")
     int maxBodyBytes;
@@ -244,6 +253,8 @@ public final class ServerMain implements Callable<Integer> {
         System.out.println("agents: " + ports.agent().getHostString() + ":" + ports.agentPort()
                 + "  api: " + server.httpScheme() + "://" + ports.http().getHostString() + ":" + ports.httpPort()
                 + "  data: " + config.dataDir().toAbsolutePath());
+        System.out.println("instance: " + server.instanceId() + " (" + (config.store().jdbcUrl().startsWith("jdbc:h2:")
+                ? "H2, single instance" : "shared database: several instances may run on it") + ")");
         System.out.println(READY + " agentPort=" + ports.agentPort() + " httpPort=" + ports.httpPort());
         System.out.flush();
         try {
@@ -310,6 +321,7 @@ public final class ServerMain implements Callable<Integer> {
             pki = new ServerConfig.PkiConfig(caCert, serverCert, serverKey, caKey,
                     revocations != null ? revocations : dir.resolve("revoked.json"));
         }
-        return new ServerConfig(dir, gateway, http, store, pki, catalog, TlsProvider.parse(tlsProvider), billingZone);
+        return new ServerConfig(dir, gateway, http, store, pki, catalog, TlsProvider.parse(tlsProvider), billingZone,
+                new ClusterConfig(instanceId, leaseSeconds));
     }
 }

@@ -62,6 +62,20 @@ class ServerMainTest {
         }
     }
 
+    @Test
+    void aSecondInstanceOnTheSameH2DatabaseIsRefusedSayingThatSeveralInstancesNeedPostgres(@TempDir Path dir)
+            throws Exception {
+        try (ChildServer first = ChildServer.start(dir, "--instance-id", "solo")) {
+            assertThat(first.output()).contains("instance: solo (H2, single instance)");
+            assertThat(runCapturing("--data-dir", dir.toString(), "--agent-port", "0", "--http-port", "0"))
+                    .startsWith("2:").contains("is in use by another process")
+                    .contains("several instances need PostgreSQL");
+            assertThat(first.http().get("/healthz").status()).isEqualTo(200);
+        }
+        assertThat(runCapturing("--data-dir", dir.toString(), "--instance-id", "no spaces")).startsWith("2:")
+                .contains("instanceId must be");
+    }
+
     static String runCapturing(String... args) {
         PrintStream err = System.err;
         PrintStream out = System.out;

@@ -47,8 +47,12 @@ public final class AgentService {
     public sealed interface HelloOutcome {
     }
 
-    /** The box may open its session. */
-    public record Accepted(String deviceId, int protocol, boolean firstConnection) implements HelloOutcome {
+    /**
+     * The box may open its session.
+     *
+     * @param token the session's fencing token: every later write for the box carries it
+     */
+    public record Accepted(String deviceId, int protocol, boolean firstConnection, long token) implements HelloOutcome {
     }
 
     /** The box is refused; the session ends with this error. */
@@ -65,6 +69,11 @@ public final class AgentService {
 
         static Reply of(Message message) {
             return new Reply(List.of(message), false, false);
+        }
+
+        /** The session's token is stale: nothing was written; the session ends with {@code superseded}. */
+        static Reply superseded(String detail) {
+            return new Reply(List.of(ErrorMessage.of(ErrorCode.SUPERSEDED, detail)), false, true);
         }
     }
 
@@ -87,6 +96,8 @@ public final class AgentService {
     private final int confirmSeconds;
     private final Duration ackTimeout;
     private final int maxRollbackRepush;
+    private volatile String instanceId = "local";
+    private volatile ChangeAnnouncer announcer = ChangeAnnouncer.NONE;
 
     /**
      * @param authority signs renewals; null when this server does not sign them
@@ -106,6 +117,19 @@ public final class AgentService {
         this.confirmSeconds = confirmSeconds;
         this.ackTimeout = ackTimeout;
         this.maxRollbackRepush = maxRollbackRepush;
+    }
+
+    /**
+     * Names the instance that takes the boxes' sessions here, and how a takeover from another instance is
+     * announced (several instances on PostgreSQL). Call before the gateway opens.
+     */
+    public void ownership(String instance, ChangeAnnouncer changes) {
+        this.instanceId = instance;
+        this.announcer = changes;
+    }
+
+    public String instanceId() {
+        return instanceId;
     }
 
     /**
@@ -145,8 +169,13 @@ public final class AgentService {
             return new Refused(ErrorCode.FORBIDDEN, "the box " + hello.deviceId() + " was decommissioned");
         }
         boolean first = device.firstSeenAt() == null;
+        // the takeover: this session's token is one above any session the box had, here or elsewhere
+        long token = device.ownerToken() + 1;
         devices.recordHello(tx, device.id(), hello.model(), hello.firmware(), hello.agentVersion(),
-                certificateSerial);
+                certificateSerial, instanceId, token);
+        if (device.ownerInstance() != null && !device.ownerInstance().equals(instanceId)) {
+            announcer.sessionTaken(tx, device.id(), device.ownerInstance(), token);
+        }
         if (!device.model().equals(hello.model())) {
             audit.append(tx, "device:" + device.id(), "device.modelReported", null, device.id(), null,
                     "registered as " + device.model() + ", reports " + hello.model());
@@ -169,24 +198,28 @@ public final class AgentService {
         for (HelloListener listener : helloListeners.get()) {
             listener.onHelloAccepted(tx, accepted);
         }
-        return new Accepted(device.id(), protocol.getAsInt(), first);
+        return new Accepted(device.id(), protocol.getAsInt(), first, token);
     }
 
     /**
      * What the box must be sent now: a decommission, a profile, a re-confirm at hello when it is in sync,
-     * or nothing. Marks what it returns as sent.
+     * or nothing. Marks what it returns as sent, only while {@code token} is still the box's (else the reply
+     * is {@code superseded} and nothing is written).
      */
-    public Reply reconcile(String deviceId, Trigger trigger) {
-        return database.inTransaction(tx -> reconcile(tx, deviceId, trigger));
+    public Reply reconcile(String deviceId, long token, Trigger trigger) {
+        return database.inTransaction(tx -> reconcile(tx, deviceId, token, trigger));
     }
 
-    /** {@link #reconcile(String, Trigger)} inside the caller's transaction; send the reply only after it commits. */
-    public Reply reconcile(Tx tx, String deviceId, Trigger trigger) throws SQLException {
+    /** {@link #reconcile(String, long, Trigger)} inside the caller's transaction; send the reply only after it commits. */
+    public Reply reconcile(Tx tx, String deviceId, long token, Trigger trigger) throws SQLException {
         Optional<Device> found = devices.find(tx, deviceId);
         if (found.isEmpty()) {
             return new Reply(List.of(ErrorMessage.of(ErrorCode.FORBIDDEN, "the box is no longer registered")), false, true);
         }
         Device device = found.get();
+        if (device.ownerToken() != token) {
+            return fenced(device, "reconcile", token);
+        }
         switch (device.state()) {
             case REVOKED -> {
                 return new Reply(List.of(ErrorMessage.of(ErrorCode.FORBIDDEN, "the box is revoked")), false, true);
@@ -195,26 +228,28 @@ public final class AgentService {
                 return new Reply(List.of(ErrorMessage.of(ErrorCode.FORBIDDEN, "the box was decommissioned")), false, true);
             }
             case DECOMMISSIONING -> {
-                return decommission(tx, device);
+                return decommission(tx, device, token);
             }
             default -> {
-                return reconcileProfile(tx, device, trigger);
+                return reconcileProfile(tx, device, token, trigger);
             }
         }
     }
 
-    private Reply decommission(Tx tx, Device device) throws SQLException {
+    private Reply decommission(Tx tx, Device device, long token) throws SQLException {
         List<PushTask> open = tasks.byDevice(tx, device.id(), 50).stream()
                 .filter(t -> t.kind() == TaskKind.DECOMMISSION && t.open()).toList();
         for (PushTask task : open) {
-            tasks.markSent(tx, task.id());
+            if (!tasks.markSent(tx, task.id(), device.id(), token)) {
+                return fenced(tx, device.id(), "decommission sent", token);
+            }
         }
         metrics.push("decommission");
         String reason = device.stateDetail() == null ? "this box was replaced" : device.stateDetail();
         return new Reply(List.of(new Decommission(reason)), false, false);
     }
 
-    private Reply reconcileProfile(Tx tx, Device device, Trigger trigger) throws SQLException {
+    private Reply reconcileProfile(Tx tx, Device device, long token, Trigger trigger) throws SQLException {
         Optional<Service> bound = services.findByDevice(tx, device.id());
         if (bound.isEmpty()) {
             return Reply.NOTHING;
@@ -240,24 +275,33 @@ public final class AgentService {
         }
         DesiredProfile profile = engine.profile(tx, service.name(), desired).orElseThrow(
                 () -> new SQLException("no desired profile " + service.name() + "#" + desired));
-        tasks.markSent(tx, task.id());
+        if (!tasks.markSent(tx, task.id(), device.id(), token)) {
+            return fenced(tx, device.id(), "task sent", token);
+        }
         metrics.push("profile");
         return Reply.of(ProfilePush.of(profile.toProfile(), confirmSeconds));
     }
 
-    /** Records the box's answer to a push. A generation never pushed to this box is refused. */
-    public Reply applied(String deviceId, Applied applied) {
-        return database.inTransaction(tx -> applied(tx, deviceId, applied));
+    /**
+     * Records the box's answer to a push, on the session of fencing {@code token}. A generation never pushed to
+     * this box is refused; so is the whole answer when a newer session holds the box (nothing written, no confirm).
+     */
+    public Reply applied(String deviceId, long token, Applied applied) {
+        return database.inTransaction(tx -> applied(tx, deviceId, token, applied));
     }
 
     /**
-     * {@link #applied(String, Applied)} inside the caller's transaction; the {@code confirm} it returns may be
+     * {@link #applied(String, long, Applied)} inside the caller's transaction; the {@code confirm} it returns may be
      * sent only after {@code tx} commits (a confirmed change must survive a crash).
      */
-    public Reply applied(Tx tx, String deviceId, Applied applied) throws SQLException {
+    public Reply applied(Tx tx, String deviceId, long token, Applied applied) throws SQLException {
         tx.afterCommit(() -> metrics.ack(applied.status().wire()));
-        Optional<Service> bound = services.findByDevice(tx, deviceId);
+        // the fence: the box's row is locked, so no takeover commits between this check and our writes
         Optional<Device> device = devices.lock(tx, deviceId);
+        if (device.isPresent() && device.get().ownerToken() != token) {
+            return fenced(device.get(), applied.status().wire() + " #" + applied.generation(), token);
+        }
+        Optional<Service> bound = services.findByDevice(tx, deviceId);
         if (bound.isEmpty() || device.isEmpty()) {
             return Reply.of(ErrorMessage.of(ErrorCode.UNEXPECTED, "no service is bound to this box"));
         }
@@ -317,19 +361,27 @@ public final class AgentService {
         }
     }
 
-    /** The decommission was written to the box: it is done with. */
-    public void decommissionDelivered(String deviceId) {
+    /** The decommission was written to the box on the session of fencing {@code token}: it is done with. */
+    public void decommissionDelivered(String deviceId, long token) {
         database.inTransaction(tx -> {
-            decommissionDelivered(tx, deviceId);
+            decommissionDelivered(tx, deviceId, token);
             return null;
         });
     }
 
-    /** {@link #decommissionDelivered(String)} inside the caller's transaction. */
-    public void decommissionDelivered(Tx tx, String deviceId) throws SQLException {
+    /**
+     * {@link #decommissionDelivered(String, long)} inside the caller's transaction.
+     *
+     * @return false when a newer session holds the box: nothing was written
+     */
+    public boolean decommissionDelivered(Tx tx, String deviceId, long token) throws SQLException {
         Optional<Device> device = devices.lock(tx, deviceId);
+        if (device.isPresent() && device.get().ownerToken() != token) {
+            fenced(device.get(), "decommission delivered", token);
+            return false;
+        }
         if (device.isEmpty() || device.get().state() != DeviceState.DECOMMISSIONING) {
-            return;
+            return true;
         }
         devices.setState(tx, deviceId, DeviceState.DECOMMISSIONED, device.get().stateDetail());
         for (PushTask task : tasks.byDevice(tx, deviceId, 50)) {
@@ -339,6 +391,25 @@ public final class AgentService {
                         task.generation(), device.get().stateDetail());
             }
         }
+        return true;
+    }
+
+    /** A write refused by the fence, from the box's row as read in this transaction: one line, nothing written. */
+    private Reply fenced(Device current, String write, long token) {
+        String detail = "a newer session of this box (token " + current.ownerToken() + " on instance "
+                + current.ownerInstance() + ") took over";
+        LOG.warn("fenced: {} {} refused: this session's token {} is stale, the box is owned by {} with token {}",
+                current.id(), write, token, current.ownerInstance(), current.ownerToken());
+        return Reply.superseded(detail);
+    }
+
+    /** {@link #fenced(Device, String, long)} after a conditional write found a newer owner: reads who it is. */
+    private Reply fenced(Tx tx, String deviceId, String write, long token) throws SQLException {
+        Optional<Device> current = devices.find(tx, deviceId);
+        if (current.isEmpty()) {
+            return new Reply(List.of(ErrorMessage.of(ErrorCode.FORBIDDEN, "the box is no longer registered")), false, true);
+        }
+        return fenced(current.get(), write, token);
     }
 
     /** Signs a renewal request; refusals come back as {@code error}. */

@@ -45,6 +45,7 @@ public final class DesiredStateEngine {
     private final PushTasks tasks;
     private final AuditLog audit;
     private volatile DeviceNotifier notifier = DeviceNotifier.NONE;
+    private volatile ChangeAnnouncer announcer = ChangeAnnouncer.NONE;
 
     public DesiredStateEngine(Supplier<Catalog> catalog, Services services, Devices devices, PushTasks tasks,
                               AuditLog audit) {
@@ -58,6 +59,11 @@ public final class DesiredStateEngine {
     /** Connects the engine to the gateway; until then changes only wait in the store. */
     public void notifier(DeviceNotifier notifier) {
         this.notifier = notifier;
+    }
+
+    /** Announces every change to the other instances, in its transaction (several instances on PostgreSQL). */
+    public void announcer(ChangeAnnouncer value) {
+        this.announcer = value;
     }
 
     /**
@@ -215,6 +221,7 @@ public final class DesiredStateEngine {
         tasks.ensureAll(tx, newTasks);
         List<String> devicesToTell = newTasks.stream().map(PushTasks.TaskKey::deviceId).toList();
         if (!devicesToTell.isEmpty()) {
+            announcer.changed(tx, devicesToTell);
             tx.afterCommit(() -> devicesToTell.forEach(notifier::deviceChanged));
         }
         return new OfferChanges(offer.name(), profiles, devicesToTell);
@@ -271,6 +278,7 @@ public final class DesiredStateEngine {
             Optional<Service> bound = services.findByDevice(tx, deviceId);
             audit.append(tx, actor, "device.revoked", bound.map(Service::name).orElse(null), deviceId, null, reason);
         }
+        announcer.revoked(tx, deviceId);
         tx.afterCommit(() -> notifier.deviceRevoked(deviceId));
         return device.certSerial();
     }
@@ -344,7 +352,8 @@ public final class DesiredStateEngine {
         return names.size() > 10 ? shown + " (and " + (names.size() - 10) + " more)" : shown;
     }
 
-    private void notifyAfterCommit(Tx tx, String deviceId) {
+    private void notifyAfterCommit(Tx tx, String deviceId) throws SQLException {
+        announcer.changed(tx, List.of(deviceId));
         tx.afterCommit(() -> notifier.deviceChanged(deviceId));
     }
 }

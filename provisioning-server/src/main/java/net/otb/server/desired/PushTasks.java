@@ -87,10 +87,15 @@ public final class PushTasks {
         return tx.batch(SUPERSEDE, rows);
     }
 
-    public void markSent(Tx tx, long id) throws SQLException {
+    /**
+     * Marks the task sent on the box's session of fencing {@code token}, in one conditional statement: refused
+     * (false, nothing written) when the box's row holds another token, i.e. a newer session took the box.
+     */
+    public boolean markSent(Tx tx, long id, String deviceId, long token) throws SQLException {
         Instant now = tx.now();
-        tx.update("UPDATE push_tasks SET state = ?, attempts = attempts + 1, sent_at = ?, updated_at = ? WHERE id = ?",
-                TaskState.DOING, now, now, id);
+        return tx.update("UPDATE push_tasks SET state = ?, attempts = attempts + 1, sent_at = ?, updated_at = ? "
+                + "WHERE id = ? AND EXISTS (SELECT 1 FROM devices WHERE id = ? AND owner_token = ?)",
+                TaskState.DOING, now, now, id, deviceId, token) == 1;
     }
 
     public void finish(Tx tx, long id, TaskState state, String outcome, String detail) throws SQLException {

@@ -13,7 +13,7 @@ import net.otb.server.store.Tx;
 public final class Devices {
 
     private static final String COLUMNS = "id, model, state, firmware, agent_version, cert_serial, registered_at, "
-            + "first_seen_at, last_seen_at, applied_service, applied_generation, applied_offer, applied_at, state_detail";
+            + "first_seen_at, last_seen_at, applied_service, applied_generation, applied_offer, applied_at, state_detail, owner_instance, owner_token";
 
     /**
      * Registers a box.
@@ -42,15 +42,19 @@ public final class Devices {
         return tx.query("SELECT " + COLUMNS + " FROM devices ORDER BY id LIMIT ? OFFSET ?", Devices::map, limit, offset);
     }
 
-    /** Records an accepted hello: what the box runs, when it was seen, which certificate it used. */
-    public void recordHello(Tx tx, String id, String model, String firmware, String agentVersion, String certSerial)
-            throws SQLException {
+    /**
+     * Records an accepted hello: what the box runs, when it was seen, which certificate it used, and that
+     * {@code instance} now owns its session with fencing token {@code token} (the same statement: a takeover
+     * costs nothing more than the hello did).
+     */
+    public void recordHello(Tx tx, String id, String model, String firmware, String agentVersion, String certSerial,
+                            String instance, long token) throws SQLException {
         Instant now = tx.now();
         tx.update("UPDATE devices SET model = ?, firmware = ?, agent_version = ?, cert_serial = ?, last_seen_at = ?, "
-                        + "first_seen_at = COALESCE(first_seen_at, ?), state = CASE WHEN state = ? THEN ? ELSE state END "
-                        + "WHERE id = ?",
+                        + "first_seen_at = COALESCE(first_seen_at, ?), state = CASE WHEN state = ? THEN ? ELSE state END, "
+                        + "owner_instance = ?, owner_token = ? WHERE id = ?",
                 model, firmware, agentVersion, certSerial, now, now, DeviceState.REGISTERED.wire(),
-                DeviceState.ACTIVE.wire(), id);
+                DeviceState.ACTIVE.wire(), instance, token, id);
     }
 
     /** Records the profile a box reports as in force (from {@code hello} or {@code applied}). */
@@ -85,6 +89,7 @@ public final class Devices {
                 row.getString("firmware"), row.getString("agent_version"), row.getString("cert_serial"),
                 Tx.instant(row, "registered_at"), Tx.instant(row, "first_seen_at"), Tx.instant(row, "last_seen_at"),
                 row.getString("applied_service"), row.getLong("applied_generation"), row.getString("applied_offer"),
-                Tx.instant(row, "applied_at"), row.getString("state_detail"));
+                Tx.instant(row, "applied_at"), row.getString("state_detail"),
+                row.getString("owner_instance"), row.getLong("owner_token"));
     }
 }

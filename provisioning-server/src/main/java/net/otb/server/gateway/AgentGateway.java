@@ -113,6 +113,33 @@ public final class AgentGateway implements DeviceNotifier, AutoCloseable {
         }
     }
 
+    /**
+     * The box's session moved to another instance with fencing {@code token}: an older session here ends with
+     * {@code superseded} (newest session wins across instances).
+     */
+    public void sessionTakenElsewhere(String deviceId, String instance, long token) {
+        Channel channel = registry.get(deviceId);
+        if (channel != null && AgentSessionHandler.token(channel) < token) {
+            registry.remove(deviceId, channel);
+            Disconnector.disconnect(channel, LOG, deviceId, ErrorCode.SUPERSEDED,
+                    "a newer session of this box (token " + token + " on instance " + instance + ") took over");
+        }
+    }
+
+    /** This instance lost its lease (paused past it): every session here may be stale, so all end. */
+    public void leaseLost() {
+        registry.closeAll(ErrorCode.SUPERSEDED, "this server instance lost its lease; connect again");
+    }
+
+    /** Runs the sweep now (after missed notifications: a listener that reconnected). */
+    public void sweepSoon() {
+        try {
+            sweeper.execute(this::sweep);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            LOG.debug("no sweep: the gateway is closing");
+        }
+    }
+
     @Override
     public void deviceRevoked(String deviceId) {
         Channel channel = registry.get(deviceId);
@@ -176,7 +203,7 @@ public final class AgentGateway implements DeviceNotifier, AutoCloseable {
                 if (registry.get(deviceId) != channel || !channel.isActive()) {
                     return null;
                 }
-                return service.reconcile(tx, deviceId, trigger);
+                return service.reconcile(tx, deviceId, AgentSessionHandler.token(channel), trigger);
             }
 
             @Override
@@ -195,16 +222,18 @@ public final class AgentGateway implements DeviceNotifier, AutoCloseable {
     }
 
     void decommissionDelivered(String deviceId, Channel channel) {
-        submitForDevice(deviceId, new StoreWriter.StoreTask<Void>() {
+        long token = AgentSessionHandler.token(channel);
+        submitForDevice(deviceId, new StoreWriter.StoreTask<Boolean>() {
             @Override
-            public Void run(Tx tx) throws SQLException {
-                service.decommissionDelivered(tx, deviceId);
-                return null;
+            public Boolean run(Tx tx) throws SQLException {
+                return service.decommissionDelivered(tx, deviceId, token);
             }
 
             @Override
-            public void committed(Void nothing) {
-                LOG.info("{} {}: decommission delivered", deviceId, channel.remoteAddress());
+            public void committed(Boolean recorded) {
+                if (recorded) {
+                    LOG.info("{} {}: decommission delivered", deviceId, channel.remoteAddress());
+                }
                 end();
             }
 

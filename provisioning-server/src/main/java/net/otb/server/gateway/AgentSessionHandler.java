@@ -66,11 +66,13 @@ final class AgentSessionHandler extends ChannelInboundHandlerAdapter {
             return;
         } else if (msg instanceof Applied applied) {
             String id = deviceId;
-            // recorded even if the box is gone by now: it did apply; the confirm leaves only once committed
+            long token = token(channel);
+            // recorded even if the box is gone by now (it did apply), unless a newer session took the box over;
+            // the confirm leaves only once committed
             onStore(channel, id, new SessionTask<AgentService.Reply>(channel, id) {
                 @Override
                 public AgentService.Reply run(Tx tx) throws SQLException {
-                    return gateway.service().applied(tx, id, applied);
+                    return gateway.service().applied(tx, id, token, applied);
                 }
 
                 @Override
@@ -110,7 +112,8 @@ final class AgentSessionHandler extends ChannelInboundHandlerAdapter {
                 AgentService.HelloOutcome outcome = gateway.service().hello(tx, cn, serial, hello);
                 // the first push is decided in the same transaction: one commit per session set-up
                 AgentService.Reply first = outcome instanceof AgentService.Accepted accepted
-                        ? gateway.service().reconcile(tx, accepted.deviceId(), AgentService.Trigger.HELLO) : null;
+                        ? gateway.service().reconcile(tx, accepted.deviceId(), accepted.token(),
+                        AgentService.Trigger.HELLO) : null;
                 return new HelloResult(outcome, first);
             }
 
@@ -142,6 +145,7 @@ final class AgentSessionHandler extends ChannelInboundHandlerAdapter {
         }
         AgentService.Accepted accepted = (AgentService.Accepted) result.outcome();
         gateway.metrics().hello("accepted");
+        channel.attr(ChannelAttributes.OWNER_TOKEN).set(accepted.token());
         channel.eventLoop().execute(() -> {
             if (!channel.isActive()) {
                 return;
@@ -152,8 +156,8 @@ final class AgentSessionHandler extends ChannelInboundHandlerAdapter {
                 ctx.pipeline().remove(HandlerNames.HELLO_TIMEOUT);
             }
             gateway.registry().register(deviceId, channel);
-            LOG.info("{} {}: session open (protocol {}, model {}, firmware {}{})", deviceId,
-                    channel.remoteAddress(), accepted.protocol(), hello.model(), hello.firmware(),
+            LOG.info("{} {}: session open (protocol {}, model {}, firmware {}, token {}{})", deviceId,
+                    channel.remoteAddress(), accepted.protocol(), hello.model(), hello.firmware(), accepted.token(),
                     accepted.firstConnection() ? ", first connection" : "");
             channel.writeAndFlush(new Welcome(accepted.protocol(), gateway.newSessionId(),
                     gateway.config().heartbeatSeconds()));
@@ -174,6 +178,7 @@ final class AgentSessionHandler extends ChannelInboundHandlerAdapter {
                 });
             } else if (reply.close() && message instanceof ErrorMessage error) {
                 LOG.info("{} {}: closing: {} ({})", deviceId, channel.remoteAddress(), error.code(), error.detail());
+                gateway.registry().remove(deviceId, channel);
                 channel.config().setAutoRead(false);
                 channel.writeAndFlush(message).addListener(ChannelFutureListener.CLOSE);
             } else {
@@ -183,6 +188,12 @@ final class AgentSessionHandler extends ChannelInboundHandlerAdapter {
         if (reply.reconcile()) {
             gateway.reconcile(deviceId, channel, AgentService.Trigger.CHANGE);
         }
+    }
+
+    /** The session's fencing token; 0 (never a box's) before its hello was accepted. */
+    static long token(Channel channel) {
+        Long token = channel.attr(ChannelAttributes.OWNER_TOKEN).get();
+        return token == null ? 0 : token;
     }
 
     private void send(Channel channel, AgentService.Reply reply) {

@@ -11,6 +11,9 @@ public final class ChannelAttributes {
     /** The verified certificate's serial, hex. */
     public static final AttributeKey<String> CERTIFICATE_SERIAL = AttributeKey.valueOf("otb.certificateSerial");
 
+    /** The session's fencing token, from its accepted hello: every write for the box carries it. */
+    public static final AttributeKey<Long> OWNER_TOKEN = AttributeKey.valueOf("otb.ownerToken");
+
     private ChannelAttributes() {
     }
 }

@@ -75,7 +75,14 @@ public final class Database implements AutoCloseable {
         try {
             dataSource = new HikariDataSource(hikari);
         } catch (RuntimeException e) {
-            throw new StoreException("cannot open the database " + redact(config.jdbcUrl()) + ": " + rootMessage(e), e);
+            String root = rootMessage(e);
+            if (config.jdbcUrl().startsWith("jdbc:h2:") && root != null
+                    && (root.contains("already in use") || root.contains("file is locked"))) {
+                throw new StoreException("the H2 database " + redact(config.jdbcUrl()) + " is in use by another "
+                        + "process: H2 is the single-instance embedded store, several instances need PostgreSQL "
+                        + "(--jdbc-url jdbc:postgresql://…, see docs/scale-out.md)", e);
+            }
+            throw new StoreException("cannot open the database " + redact(config.jdbcUrl()) + ": " + root, e);
         }
         try {
             Flyway.configure()
@@ -99,6 +106,17 @@ public final class Database implements AutoCloseable {
 
     public Clock clock() {
         return clock;
+    }
+
+    /** Whether this is H2 (the single-instance embedded store) rather than PostgreSQL. */
+    public boolean isH2() {
+        return dataSource.getJdbcUrl().startsWith("jdbc:h2:");
+    }
+
+    /** Whether this H2 database could be opened by several processes (server mode), unlike an embedded file. */
+    public boolean isSharedH2() {
+        String url = dataSource.getJdbcUrl().toUpperCase(java.util.Locale.ROOT);
+        return url.startsWith("JDBC:H2:TCP:") || url.startsWith("JDBC:H2:SSL:") || url.contains("AUTO_SERVER=TRUE");
     }
 
     /**

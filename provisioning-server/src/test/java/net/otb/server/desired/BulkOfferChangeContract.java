@@ -114,7 +114,7 @@ public abstract class BulkOfferChangeContract {
                 for (PushTask task : tx.query("SELECT * FROM push_tasks ORDER BY id", PushTasks::map)) {
                     int i = Integer.parseInt(task.serviceName().substring(4));
                     if (i % 4 == 1) {
-                        tasks.markSent(tx, task.id());
+                        tasks.markSent(tx, task.id(), task.deviceId(), 0);
                     } else if (i % 4 == 2) {
                         tasks.finish(tx, task.id(), TaskState.DONE, "applied", null);
                     }

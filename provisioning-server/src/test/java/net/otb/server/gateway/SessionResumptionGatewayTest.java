@@ -54,7 +54,7 @@ class SessionResumptionGatewayTest {
         try (TestAgent agent = harness.agent("OTB3-200001", true).connect(harness.agentPort())) {
             agent.await(Welcome.class, WAIT);
             long resumed = metric("otb_tls_resumed_total");
-            agent.drop();
+            agent.dropConnection();
             assertThat(agent.closeFuture()).succeedsWithin(WAIT);
 
             agent.connect(harness.agentPort());
@@ -69,7 +69,7 @@ class SessionResumptionGatewayTest {
         Credentials device = harness.pki.device("OTB3-200002");
         try (TestAgent agent = harness.agent(device, "OTB3-200002", true).connect(harness.agentPort())) {
             agent.await(Welcome.class, WAIT);
-            agent.drop();
+            agent.dropConnection();
             assertThat(agent.closeFuture()).succeedsWithin(WAIT);
             long resumed = metric("otb_tls_resumed_total");
             long refused = metric("otb_connections_refused_total{reason=\"certificate\"}");

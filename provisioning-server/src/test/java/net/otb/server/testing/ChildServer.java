@@ -29,6 +29,7 @@ public final class ChildServer implements AutoCloseable {
 
     private final Process process;
     private final Deque<String> lastLines = new ArrayDeque<>();
+    private final List<String> allLines = new ArrayList<>();
     private final CompletableFuture<int[]> ports = new CompletableFuture<>();
 
     private final Thread reader;
@@ -92,6 +93,15 @@ public final class ChildServer implements AutoCloseable {
         }
     }
 
+    /** A client of this child's API: trusts {@code anchors} (a child started with its own PKI), signs as {@link #http()}. */
+    public Http http(List<java.security.cert.X509Certificate> anchors) throws IOException {
+        List<ApiCredential> credentials = new ArrayList<>();
+        for (Role role : Role.values()) {
+            credentials.addAll(ApiCredential.read(dataDir.resolve(CREDENTIALS).resolve(role.wire() + ".json")));
+        }
+        return new Http(httpPort(), ApiSigner.trusting(anchors), new ApiSigner(credentials, Clock.systemUTC()));
+    }
+
     /** A client of this child's API: trusts its dev CA, signs with the credentials made for every role. */
     public Http http() throws IOException {
         List<ApiCredential> credentials = new ArrayList<>();
@@ -132,6 +142,66 @@ public final class ChildServer implements AutoCloseable {
         return process.exitValue();
     }
 
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** The operating system's process id (to send it signals). */
+    public long pid() {
+        return process.pid();
+    }
+
+    /** Pauses the JVM (SIGSTOP) as a long GC pause would, and returns once the kernel shows it stopped. */
+    public void pause() throws IOException, InterruptedException {
+        signal("STOP");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            String stat = java.nio.file.Files.readString(Path.of("/proc/" + pid() + "/stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            if (state == 'T') {
+                return;
+            }
+            Thread.sleep(5);
+        }
+        throw new IOException("the child " + pid() + " did not stop");
+    }
+
+    /** Lets a paused JVM run again (SIGCONT). */
+    public void resume() throws IOException, InterruptedException {
+        signal("CONT");
+    }
+
+    private void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid())).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new IOException("kill -" + name + " " + pid() + " failed");
+        }
+    }
+
+    /** Waits for a line of the output containing {@code text}; returns it. */
+    public synchronized String awaitLine(String text, java.time.Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int from = 0;
+        while (true) {
+            for (int i = from; i < allLines.size(); i++) {
+                if (allLines.get(i).contains(text)) {
+                    return allLines.get(i);
+                }
+            }
+            from = allLines.size();
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new AssertionError("no line with \"" + text + "\" within " + timeout + "; last lines:\n" + output());
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+    }
+
+    /** Every line of the output containing {@code text}. */
+    public synchronized List<String> lines(String text) {
+        return allLines.stream().filter(l -> l.contains(text)).toList();
+    }
+
     public synchronized String output() {
         return String.join("\n", lastLines);
     }
@@ -148,6 +218,8 @@ public final class ChildServer implements AutoCloseable {
             String line;
             while ((line = in.readLine()) != null) {
                 synchronized (this) {
+                    allLines.add(line);
+                    notifyAll();
                     lastLines.addLast(line);
                     if (lastLines.size() > 200) {
                         lastLines.removeFirst();

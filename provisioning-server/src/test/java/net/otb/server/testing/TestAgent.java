@@ -51,6 +51,9 @@ public final class TestAgent implements AutoCloseable {
     private volatile boolean closed;
     private volatile CompletableFuture<Void> closedFuture = new CompletableFuture<>();
     private volatile boolean answerPings = true;
+    private final List<Long> pushed = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile boolean holdApplies;
+    private final List<ProfilePush> held = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public TestAgent(EventLoopGroup group, Credentials credentials, List<java.security.cert.X509Certificate> anchors,
                      String deviceId, String model, boolean autoApply) {
@@ -127,11 +130,41 @@ public final class TestAgent implements AutoCloseable {
         }
     }
 
-    /** Drops the current connection as a cut link would, without closing the agent: it may connect again. */
-    public void drop() {
+    /** From now on, pushes are received but neither applied nor answered until {@link #releaseApplies()}. */
+    public TestAgent holdApplies() {
+        holdApplies = true;
+        return this;
+    }
+
+    /** Applies and answers the held pushes, in order, on the current connection; stops holding. */
+    public void releaseApplies() {
+        holdApplies = false;
+        Channel ch = channel;
+        for (ProfilePush push : held) {
+            apply(push);
+            ch.writeAndFlush(new Applied(push.generation(), Applied.Status.APPLIED, null));
+        }
+        held.clear();
+    }
+
+    /** Every generation pushed to this box, in the order received (all connections). */
+    public List<Long> pushedGenerations() {
+        return List.copyOf(pushed);
+    }
+
+    /** Drops the connection as a cut link would; the box reconnects if {@link #reconnectTo} was given. */
+    public void dropConnection() {
         Channel ch = channel;
         if (ch != null) {
             ch.close().syncUninterruptibly();
+        }
+    }
+
+    private void apply(ProfilePush push) {
+        BandwidthProfile current = applied;
+        if (current == null || push.generation() >= current.generation()
+                || !push.serviceName().equals(current.serviceName())) {
+            applied = push.profile();
         }
     }
 
@@ -219,12 +252,13 @@ public final class TestAgent implements AutoCloseable {
             if (message instanceof Ping ping && answerPings) {
                 ctx.writeAndFlush(new Pong(ping.seq()));
             } else if (message instanceof ProfilePush push && autoApply) {
-                BandwidthProfile current = applied;
-                if (current == null || push.generation() >= current.generation()
-                        || !push.serviceName().equals(current.serviceName())) {
-                    applied = push.profile();
+                pushed.add(push.generation());
+                if (holdApplies) {
+                    held.add(push);
+                } else {
+                    apply(push);
+                    ctx.writeAndFlush(new Applied(push.generation(), Applied.Status.APPLIED, null));
                 }
-                ctx.writeAndFlush(new Applied(push.generation(), Applied.Status.APPLIED, null));
             } else if (message instanceof Decommission) {
                 applied = null;
                 closed = true;

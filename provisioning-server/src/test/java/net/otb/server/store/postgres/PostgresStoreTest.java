@@ -33,9 +33,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PostgresStoreTest {
 
-    private static final List<String> TABLES = List.of("api_applications", "api_consumers", "audit_events", "contacts", "desired_profiles", "devices",
-            "flyway_schema_history", "idempotency_keys", "migrations", "purchase_orders", "push_tasks", "refunds",
-            "rollout_boxes", "rollout_waves", "rollouts", "services");
+    private static final List<String> TABLES = List.of("api_applications", "api_consumers", "audit_events", "contacts",
+            "desired_profiles", "devices", "flyway_schema_history", "idempotency_keys", "instances", "migrations",
+            "purchase_orders", "push_tasks", "refunds", "rollout_boxes", "rollout_waves", "rollouts", "services");
 
     private final Clock clock = Clock.fixed(Instant.parse("2026-03-29T01:30:00.123Z"), ZoneOffset.UTC);
     private PostgresSchema schema;
