@@ -251,7 +251,8 @@ public final class ProvisioningServer implements AutoCloseable {
                     ? config.http().credentialKeyFile() : config.apiSecretsKeyFile(), random);
             database = Database.open(config.store(), clock, random);
             credentials = new CredentialStore(secrets, random);
-            Authenticator authenticator = new Authenticator(database, credentials, clock,
+            // signatures are timed by the real clock, as TLS is: a dev clock set to another day moves the business only
+            Authenticator authenticator = new Authenticator(database, credentials, pkiClock,
                     Duration.ofSeconds(config.http().signatureWindowSeconds()));
             Metrics metrics = new Metrics();
             context = new ServerContext(config, database, clock, random, catalog, metrics, pki.revocations());
@@ -268,7 +269,7 @@ public final class ProvisioningServer implements AutoCloseable {
             router = new Router();
             List<ApiModule> modules = new ArrayList<>();
             modules.add(new OpsApi());
-            modules.add(new AuthApi());
+            modules.add(new AuthApi(pkiClock));
             modules.add(new AdminApi(gateway.registry()));
             rolloutDriver = new RolloutDriver(database, context.rollouts(), context.services(), context.engine(),
                     context.audit(), metrics, String.format("instance-%08x", random.nextInt()), rolloutSettings);
