@@ -119,6 +119,16 @@ public final class ServerMain implements Callable<Integer> {
             + "after its last heartbeat, its boxes fenced (default: ${DEFAULT-VALUE})")
     int leaseSeconds;
 
+    @Option(names = "--tls-ticket-secret", paramLabel = "FILE",
+            description = "the secret the agents' TLS session-ticket keys derive from (made when absent, owner-only); "
+                    + "instances that share it resume each other's sessions (default: DATADIR/tls-ticket-secret)")
+    Path tlsTicketSecret;
+
+    @Option(names = "--tls-ticket-rotation-hours", defaultValue = "12",
+            description = "the ticket keys rotate this often; a box's ticket resumes for one to two periods; 0 leaves "
+                    + "tickets to the TLS provider's own keys, lost at restart (default: ${DEFAULT-VALUE})")
+    int tlsTicketRotationHours;
+
     @Option(names = "--max-body-bytes", defaultValue = "65536", description = "HTTP request body limit (default: ${DEFAULT-VALUE})")
     int maxBodyBytes;
 
@@ -218,7 +228,9 @@ public final class ServerMain implements Callable<Integer> {
                     + ", store " + config.store().jdbcUrl().replaceFirst("[;?].*", "") + ", billing zone " + config.billingZone());
             return 0;
         }
-        ProvisioningServer.Builder builder = ProvisioningServer.builder(config);
+        ProvisioningServer.Builder builder = ProvisioningServer.builder(config)
+                .ticketRotation(Duration.ofHours(tlsTicketRotationHours))
+                .ticketSecretFile(tlsTicketSecret);
         if (clockStart != null) {
             // the offset is taken once: the clock then runs at the system clock's pace from the instant asked
             Clock system = Clock.systemUTC();
@@ -291,6 +303,9 @@ public final class ServerMain implements Callable<Integer> {
     }
 
     ServerConfig config() {
+        if (tlsTicketRotationHours < 0) {
+            throw new IllegalArgumentException("tls-ticket-rotation-hours cannot be negative: " + tlsTicketRotationHours);
+        }
         Path dir = dataDir.toAbsolutePath();
         GatewayConfig defaults = GatewayConfig.defaults();
         GatewayConfig gateway = new GatewayConfig(agentHost, agentPort, defaults.handshakeTimeoutSeconds(),

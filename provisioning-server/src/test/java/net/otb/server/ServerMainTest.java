@@ -7,6 +7,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import net.otb.server.testing.ChildServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,6 +48,34 @@ class ServerMainTest {
         assertThat(dir.resolve("api-secrets.key")).exists();
         assertThat(new String(Files.readAllBytes(dir.resolve("otb.mv.db")), StandardCharsets.ISO_8859_1))
                 .doesNotContain(secret);
+    }
+
+    @Test
+    void createCredentialWritesAShellFileWithEnvFormatAndRefusesAnUnknownFormat(@TempDir Path dir) throws Exception {
+        Path env = dir.resolve("billing.env");
+        assertThat(runCapturing("create-credential", "--data-dir", dir.toString(), "--role", "billing", "--format", "env",
+                "--output", env.toString())).startsWith("0:");
+        List<String> lines = Files.readAllLines(env);
+        assertThat(lines).hasSize(3);
+        assertThat(lines.get(0)).matches("OTB_AK=\\S+");
+        assertThat(lines.get(1)).matches("OTB_AS=\\S{32}");
+        assertThat(lines.get(2)).matches("OTB_CK=\\S+");
+        assertThat(Files.getPosixFilePermissions(env)).containsExactlyInAnyOrder(
+                java.nio.file.attribute.PosixFilePermission.OWNER_READ, java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+        assertThat(runCapturing("create-credential", "--data-dir", dir.toString(), "--role", "billing", "--format", "yaml",
+                "--output", dir.resolve("x").toString())).startsWith("2:").contains("--format is json or env");
+    }
+
+    @Test
+    void aNegativeTicketRotationIsABadConfigurationAndATicketSecretElsewhereIsMadeThere(@TempDir Path dir)
+            throws Exception {
+        assertThat(runCapturing("--data-dir", dir.toString(), "--tls-ticket-rotation-hours", "-1"))
+                .startsWith("2:").contains("tls-ticket-rotation-hours cannot be negative");
+        Path secret = dir.resolve("shared/ticket-secret");
+        try (ChildServer child = ChildServer.start(dir.resolve("data"), "--tls-ticket-secret", secret.toString())) {
+            assertThat(secret).exists();
+            assertThat(dir.resolve("data/tls-ticket-secret")).doesNotExist();
+        }
     }
 
     @Test
