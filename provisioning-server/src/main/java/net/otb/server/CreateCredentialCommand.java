@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
         description = "Creates an API application and a consumer key of one role, and prints them once.")
 final class CreateCredentialCommand implements Callable<Integer> {
 
-    @Option(names = "--role", required = true, description = "order-system, billing, warehouse or operator")
+    @Option(names = "--role", required = true, description = "order-system, billing, warehouse, operator or viewer (read-only operator)")
     String role;
 
     @Option(names = "--name", description = "the application's name (default: the role)")

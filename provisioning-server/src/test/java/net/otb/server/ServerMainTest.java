@@ -79,6 +79,13 @@ class ServerMainTest {
     }
 
     @Test
+    void createCredentialMakesAReadOnlyViewer(@TempDir Path dir) throws Exception {
+        String printed = runCapturing("create-credential", "--data-dir", dir.toString(), "--role", "viewer");
+        assertThat(printed).startsWith("0:").contains("Created a credential of role viewer")
+                .contains("rules:              [GET /admin/*, GET /overTheBox/*]").doesNotContain("POST /");
+    }
+
+    @Test
     void theServerStartsOnTheDefaultsMakesItsDevPkiAndStopsCleanlyOnSigterm(@TempDir Path dir) throws Exception {
         try (ChildServer child = ChildServer.start(dir)) {
             assertThat(child.output()).contains("created the dev PKI in " + dir.resolve("pki"));

@@ -17,7 +17,7 @@ import net.otb.server.store.Database;
  * Checks OVH's signed requests (DESIGN §4): the application and consumer keys exist and belong together, the
  * timestamp is within ±window of the server's clock, the signature covers this method, URL, body and timestamp,
  * a state-changing request's signature was not seen before inside the window, and the consumer key's rules grant
- * the call. Refusals are problem+json 401 (who you are is not proven) or 403 (proven, not allowed), with OVH's
+ * the call (but on {@link #ANY_ROLE_ROUTES}, which any signed caller may read). Refusals are problem+json 401 (who you are is not proven) or 403 (proven, not allowed), with OVH's
  * {@code errorCode} and {@code message}. Thread-safe; runs on the HTTP workers.
  *
  * <p>Two things are kept in memory: consumer keys for {@link #GRANT_TTL} after a lookup (a key created by another
@@ -35,6 +35,12 @@ public final class Authenticator {
 
     /** Routes under {@code /1.0} that need no signature: the time, and the API's description. */
     public static final Set<String> PUBLIC_ROUTES = Set.of("/1.0/auth/time", "/1.0/openapi.json");
+
+    /**
+     * Routes every signed caller may read whatever its rules, as on OVH's API: the credential's own description (what a
+     * client such as the console shows and decides from).
+     */
+    public static final Set<String> ANY_ROLE_ROUTES = Set.of("/1.0/auth/currentCredential");
 
     /** How long a looked-up consumer key is trusted without reading the store again. */
     public static final Duration GRANT_TTL = Duration.ofSeconds(30);
@@ -114,7 +120,9 @@ public final class Authenticator {
             remember(signature.trim(), timestamp + windowSeconds, now);
         }
         String apiPath = request.rawPath().substring(BASE_PATH.length());
-        if (grant.rules().stream().noneMatch(rule -> rule.grants(request.method(), apiPath))) {
+        boolean anyRole = ANY_ROLE_ROUTES.contains(request.rawPath())
+                && (request.method().equals("GET") || request.method().equals("HEAD"));
+        if (!anyRole && grant.rules().stream().noneMatch(rule -> rule.grants(request.method(), apiPath))) {
             throw forbidden("NOT_GRANTED_CALL", "This call has not been granted: " + request.method() + " " + apiPath
                     + " is not in the rules of this " + grant.role() + " consumer key");
         }

@@ -77,6 +77,35 @@ public final class CredentialStore {
                 }, hash(consumerKey));
     }
 
+    /**
+     * A consumer key as {@code GET /1.0/auth/currentCredential} shows it to its own caller: never a secret nor the key.
+     *
+     * @param credentialId the consumer key's id (the audit log's {@code consumer})
+     * @param applicationKey its application's key ({@code X-Ovh-Application})
+     * @param applicationName the application's name, as given to {@code create-credential}
+     * @param role the role it was made for
+     * @param rules what it grants, in OVH's form
+     * @param status always {@code validated} (OVH's word for a usable key; ours are usable once created)
+     * @param creation when it was made
+     */
+    public record CurrentCredential(long credentialId, String applicationKey, String applicationName, String role,
+                                    List<AccessRule> rules, String status, java.time.Instant creation) {
+    }
+
+    /** The consumer key of id {@code consumerId}, as its own caller may see it. */
+    public static Optional<CurrentCredential> current(Tx tx, long consumerId) throws SQLException {
+        return tx.queryOne("SELECT c.id, a.application_key, a.name, c.role, c.rules, c.created_at AS creation FROM api_consumers c "
+                + "JOIN api_applications a ON a.id = c.application_id WHERE c.id = ?", row -> {
+                    try {
+                        return new CurrentCredential(row.getLong(1), row.getString(2), row.getString(3),
+                                row.getString(4), JSON.readValue(row.getString(5), new TypeReference<List<AccessRule>>() { }),
+                                "validated", Tx.instant(row, "creation"));
+                    } catch (IOException e) {
+                        throw new SQLException("unreadable rules of consumer " + row.getLong(1), e);
+                    }
+                }, consumerId);
+    }
+
     /** Whether an application with this key exists. */
     public boolean applicationExists(Tx tx, String applicationKey) throws SQLException {
         return tx.queryLong("SELECT COUNT(*) FROM api_applications WHERE application_key = ?", applicationKey) > 0;

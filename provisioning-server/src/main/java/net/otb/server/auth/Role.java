@@ -5,8 +5,10 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The four kinds of caller (DESIGN §4), each with the access rules its consumer keys get by default.
- * Paths are relative to {@code /1.0}, as in OVH's rules.
+ * The kinds of caller (DESIGN §4), each with the access rules its consumer keys get by default: the four the order
+ * system's journey needs, and a read-only operator ({@link #VIEWER}, the console's watcher). Paths are relative to
+ * {@code /1.0}, as in OVH's rules. Every signed caller may also read {@code GET /1.0/auth/currentCredential}
+ * ({@link Authenticator#ANY_ROLE_ROUTES}), whatever its rules.
  */
 public enum Role {
 
@@ -36,6 +38,11 @@ public enum Role {
     OPERATOR("operator", List.of(
             new AccessRule("GET", "/admin/*"),
             new AccessRule("POST", "/admin/*"),
+            new AccessRule("GET", "/overTheBox/*"))),
+
+    /** What the operator reads, nothing it changes: the admin and fleet routes' GETs (the console read-only). */
+    VIEWER("viewer", List.of(
+            new AccessRule("GET", "/admin/*"),
             new AccessRule("GET", "/overTheBox/*")));
 
     private final String wire;

@@ -1,20 +1,30 @@
-// The OverTheBox operators' console: plain JavaScript, no build step. Reads the admin API every few seconds.
+// The OverTheBox operators' console: plain JavaScript, no build step. Signs its requests as OVH's clients do, with the
+// operator's credential, and reads the admin API every few seconds.
 'use strict';
 
 const OTB = window.OTB = window.OTB || {};
 
-// Every request of the page goes through api(). Once the API authenticates (OVH-signed requests, issue 13a), set
-// OTB.authHeaders to a function that returns the signature headers of (method, path, body); nothing else changes.
-OTB.authHeaders = OTB.authHeaders || (async () => ({}));
+// Who the tab signs as: the operator's credential (application key and secret, consumer key), read from the login
+// form or from the fragment #credential=<base64url JSON>, kept in this tab's sessionStorage only. The secret signs
+// requests here and is never sent: OVH's scheme sends the two keys, a timestamp and the signature.
+const CREDENTIAL_STORAGE = 'otb.console.credential';
+// Routes the server serves unsigned; every other /1.0 route checks the signature and the credential's rules.
+const PUBLIC_PATHS = new Set(['/1.0/auth/time', '/1.0/openapi.json']);
+// A POST signed alike twice in one second (same call and body) would be refused as a replay: sign it a second later.
+const MAX_BUMP_SECONDS = 55;
 
-// What the page offers: an operator reads; an admin may also pause, resume, cancel and revert rollouts. Until the
-// API tells the page the caller's role, ?role=admin shows the buttons; the server is what enforces a role.
-OTB.role = new URLSearchParams(location.search).get('role') === 'admin' ? 'admin' : 'operator';
+OTB.credential = null;
+OTB.rules = [];
+OTB.role = null;
+OTB.timeDelta = null;
 
 const REFRESH_MILLIS = 2000;
 const BOX_STATES = ['applied', 'failed', 'pushed', 'pending', 'superseded', 'skipped', 'reverted'];
 const STATE_COLOURS = {applied: 'var(--applied)', failed: 'var(--failed)', pushed: 'var(--pushed)',
   pending: 'var(--pending)', superseded: 'var(--other)', skipped: '#e3e6e9', reverted: 'var(--reverted)'};
+
+let refreshTimer = null;
+const recentSignatures = new Set();
 
 function newKey() {
   if (window.crypto && crypto.randomUUID) {
@@ -23,31 +33,150 @@ function newKey() {
   return 'console-' + Date.now() + '-' + Math.random().toString(16).slice(2);
 }
 
+function credentialOf(value) {
+  const fields = ['applicationKey', 'applicationSecret', 'consumerKey'];
+  if (!value || typeof value !== 'object' || fields.some(f => typeof value[f] !== 'string' || !value[f].trim())) {
+    throw new Error('a credential has an applicationKey, an applicationSecret and a consumerKey');
+  }
+  return {applicationKey: value.applicationKey.trim(), applicationSecret: value.applicationSecret.trim(),
+    consumerKey: value.consumerKey.trim()};
+}
+
+function storedCredential() {
+  try {
+    const text = sessionStorage.getItem(CREDENTIAL_STORAGE);
+    return text ? credentialOf(JSON.parse(text)) : null;
+  } catch (e) {
+    sessionStorage.removeItem(CREDENTIAL_STORAGE);
+    return null;
+  }
+}
+
+function keepCredential(credential) {
+  OTB.credential = credential;
+  if (credential) {
+    sessionStorage.setItem(CREDENTIAL_STORAGE, JSON.stringify(credential));
+  } else {
+    sessionStorage.removeItem(CREDENTIAL_STORAGE);
+  }
+}
+
+function fromBase64Url(text) {
+  let base64 = decodeURIComponent(text).replace(/-/g, '+').replace(/_/g, '/');
+  while (base64.length % 4) {
+    base64 += '=';
+  }
+  return new TextDecoder().decode(Uint8Array.from(atob(base64), c => c.charCodeAt(0)));
+}
+
+// #credential=<base64url JSON>[&service=NAME]: taken into sessionStorage, then removed from the address bar (and so
+// from the history) before anything else runs. A fragment never reaches the server.
+function credentialFromFragment() {
+  const parts = location.hash.replace(/^#/, '').split('&').filter(p => p);
+  const given = parts.find(p => p.startsWith('credential='));
+  if (given === undefined) {
+    return null;
+  }
+  const kept = parts.filter(p => !p.startsWith('credential='));
+  history.replaceState(null, '', location.pathname + location.search + (kept.length ? '#' + kept.join('&') : ''));
+  try {
+    keepCredential(credentialOf(JSON.parse(fromBase64Url(given.slice('credential='.length)))));
+    return null;
+  } catch (e) {
+    return 'the #credential= fragment is not a credential in base64url JSON: ' + e.message;
+  }
+}
+
+async function sha1Hex(text) {
+  const digest = await crypto.subtle.digest('SHA-1', new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), b => b.toString(16).padStart(2, '0')).join('');
+}
+
+// OVH's signature: "$1$" + hex(SHA-1(secret + consumerKey + METHOD + fullUrl + body + timestamp, joined by "+")),
+// fullUrl = "https://" + host without its port + path and query exactly as sent.
+async function ovhSignature(credential, method, fullUrl, body, timestamp) {
+  return '$1$' + await sha1Hex([credential.applicationSecret, credential.consumerKey, method, fullUrl, body,
+    timestamp].join('+'));
+}
+
+// Seconds to add to this machine's clock to get the server's, read once from GET /1.0/auth/time (as OVH's clients do).
+async function serverTimeDelta() {
+  if (OTB.timeDelta === null) {
+    const serverTime = await api('GET', '/1.0/auth/time');
+    OTB.timeDelta = Number(serverTime) - Math.floor(Date.now() / 1000);
+  }
+  return OTB.timeDelta;
+}
+
+async function signatureHeaders(method, target, body) {
+  const credential = OTB.credential;
+  const fullUrl = 'https://' + location.hostname + target;
+  let timestamp = Math.floor(Date.now() / 1000) + await serverTimeDelta();
+  let signature = await ovhSignature(credential, method, fullUrl, body, timestamp);
+  if (method !== 'GET') {
+    for (let bump = 1; recentSignatures.has(signature) && bump < MAX_BUMP_SECONDS; bump++) {
+      timestamp += 1;
+      signature = await ovhSignature(credential, method, fullUrl, body, timestamp);
+    }
+    recentSignatures.add(signature);
+    if (recentSignatures.size > 256) {
+      recentSignatures.delete(recentSignatures.values().next().value);
+    }
+  }
+  return {'X-Ovh-Application': credential.applicationKey, 'X-Ovh-Consumer': credential.consumerKey,
+    'X-Ovh-Timestamp': String(timestamp), 'X-Ovh-Signature': signature};
+}
+
+// Every request of the page goes through here, the one place that adds headers: Accept, the body's type, an
+// Idempotency-Key on a POST, and OVH's signature on every route but the public ones. A 401 or 403 signs the tab out
+// and shows the server's message on the login form.
 async function api(method, path, body) {
-  const headers = Object.assign({'Accept': 'application/json'}, await OTB.authHeaders(method, path, body));
+  const url = new URL(path, location.origin);
+  const target = url.pathname + url.search;
+  const text = body === undefined ? '' : JSON.stringify(body);
+  const headers = {'Accept': 'application/json'};
   if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
   }
   if (method !== 'GET') {
     headers['Idempotency-Key'] = newKey();
   }
-  const response = await fetch(path, {method, headers, body: body === undefined ? undefined : JSON.stringify(body)});
-  const text = await response.text();
+  if (!PUBLIC_PATHS.has(url.pathname)) {
+    if (!OTB.credential) {
+      const error = new Error('sign in first');
+      error.status = 401;
+      throw error;
+    }
+    Object.assign(headers, await signatureHeaders(method, target, text));
+  }
+  const response = await fetch(url, {method, headers, body: body === undefined ? undefined : text});
+  const answer = await response.text();
   let json = null;
   try {
-    json = text ? JSON.parse(text) : null;
+    json = answer ? JSON.parse(answer) : null;
   } catch (e) {
     json = null;
   }
   if (!response.ok) {
-    const error = new Error((json && (json.detail || json.title)) || ('HTTP ' + response.status));
+    const error = new Error((json && (json.message || json.detail || json.title)) || ('HTTP ' + response.status));
     error.status = response.status;
     error.problem = json;
+    if (response.status === 401 || response.status === 403) {
+      showLogin(`${method} ${url.pathname} refused (${response.status}): ${error.message}`);
+    }
     throw error;
   }
   return json;
 }
 OTB.api = api;
+
+// Whether the credential's rules (OVH's form, '*' for any run of characters) grant a call; the server decides,
+// the page only hides what would be refused.
+function granted(method, apiPath) {
+  return OTB.rules.some(rule => rule.method === method && new RegExp('^' + rule.path.split('*')
+    .map(part => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$').test(apiPath));
+}
+OTB.granted = granted;
 
 function esc(value) {
   return String(value === null || value === undefined ? '' : value).replace(/[&<>"']/g,
@@ -136,9 +265,6 @@ function legend() {
 }
 
 function rolloutActions(r) {
-  if (OTB.role !== 'admin') {
-    return '';
-  }
   const buttons = [];
   if (r.state === 'running' || r.state === 'scheduled') {
     buttons.push('pause');
@@ -152,7 +278,11 @@ function rolloutActions(r) {
   if ((r.state === 'aborted' || r.state === 'cancelled') && !r.revertedAt) {
     buttons.push('revert');
   }
-  return '<div class="actions">' + buttons.map(b =>
+  const allowed = buttons.filter(b => granted('POST', `/admin/rollouts/${r.id}/${b}`));
+  if (allowed.length === 0) {
+    return '';
+  }
+  return '<div class="actions">' + allowed.map(b =>
     `<button type="button" data-action="${b}" data-rollout="${r.id}">${b}</button>`).join('') + '</div>';
 }
 
@@ -239,8 +369,53 @@ async function refresh() {
     setText('updated', 'updated ' + new Date().toISOString().slice(11, 19) + ' UTC');
     document.body.dataset.loaded = 'true';
   } catch (e) {
-    showFailure('cannot read the API: ' + e.message);
+    if (e.status !== 401 && e.status !== 403) {
+      showFailure('cannot read the API: ' + e.message);
+    }
   }
+}
+
+// Back to the login form: nothing read is left on the page, the credential is forgotten.
+function showLogin(message) {
+  if (refreshTimer !== null) {
+    clearInterval(refreshTimer);
+    refreshTimer = null;
+  }
+  keepCredential(null);
+  OTB.rules = [];
+  OTB.role = null;
+  setText('role', '');
+  setText('updated', '');
+  byId('content').hidden = true;
+  byId('sign-out').hidden = true;
+  byId('login').hidden = false;
+  delete document.body.dataset.loaded;
+  const box = byId('login-message');
+  box.hidden = !message;
+  box.textContent = message || '';
+}
+
+// With a credential: ask the server what it grants, then show and refresh the page.
+async function startSession() {
+  let current;
+  try {
+    current = await api('GET', '/1.0/auth/currentCredential');
+  } catch (e) {
+    if (e.status !== 401 && e.status !== 403) {
+      showLogin('cannot read the credential: ' + e.message);
+    }
+    return;
+  }
+  OTB.rules = current.rules || [];
+  OTB.role = current.role;
+  setText('role', current.role);
+  byId('login').hidden = true;
+  byId('content').hidden = false;
+  byId('sign-out').hidden = false;
+  byId('service-name').value = serviceFromHash() || '';
+  loadService(serviceFromHash());
+  await refresh();
+  refreshTimer = setInterval(refresh, REFRESH_MILLIS);
 }
 
 document.addEventListener('click', async event => {
@@ -264,10 +439,38 @@ byId('service-form').addEventListener('submit', event => {
   location.hash = 'service=' + encodeURIComponent(byId('service-name').value.trim());
 });
 
-window.addEventListener('hashchange', () => loadService(serviceFromHash()));
+byId('login-form').addEventListener('submit', event => {
+  event.preventDefault();
+  try {
+    keepCredential(credentialOf({applicationKey: byId('login-application-key').value,
+      applicationSecret: byId('login-application-secret').value, consumerKey: byId('login-consumer-key').value}));
+  } catch (e) {
+    showLogin(e.message);
+    return;
+  }
+  byId('login-application-secret').value = '';
+  startSession();
+});
 
-setText('role', OTB.role);
-byId('service-name').value = serviceFromHash() || '';
-loadService(serviceFromHash());
-refresh();
-setInterval(refresh, REFRESH_MILLIS);
+byId('sign-out').addEventListener('click', () => showLogin('signed out'));
+
+window.addEventListener('hashchange', () => {
+  if (OTB.credential) {
+    loadService(serviceFromHash());
+  }
+});
+
+(function boot() {
+  const fragmentProblem = credentialFromFragment();
+  if (!window.isSecureContext || !window.crypto || !crypto.subtle) {
+    showLogin('this page signs its requests with WebCrypto, which browsers offer only on HTTPS pages: open it as '
+      + 'https://…/console');
+    return;
+  }
+  OTB.credential = OTB.credential || storedCredential();
+  if (fragmentProblem || !OTB.credential) {
+    showLogin(fragmentProblem);
+    return;
+  }
+  startSession();
+}());

@@ -136,7 +136,7 @@ class RolloutApiTest {
                 .hasValueSatisfying(csp -> assertThat(csp).contains("script-src 'self'", "frame-ancestors 'none'"));
         Http.Answer script = http.get("/console/console.js");
         assertThat(script.contentType()).startsWith("text/javascript");
-        assertThat(script.body()).contains("OTB.authHeaders");
+        assertThat(script.body()).contains("crypto.subtle.digest('SHA-1'", "X-Ovh-Signature", "/1.0/auth/currentCredential");
         assertThat(http.get("/console/secret.txt").status()).isEqualTo(404);
 
         JsonNode models = http.get("/1.0/admin/fleet/models").json();

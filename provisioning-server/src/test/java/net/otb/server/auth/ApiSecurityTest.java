@@ -47,20 +47,36 @@ class ApiSecurityTest {
 
     /** Who may call each route (every route but the public ones must be here: a new route must say who). */
     static final Map<String, Set<Role>> GRANTS = Map.ofEntries(
+            Map.entry("GET /1.0/auth/currentCredential", EnumSet.allOf(Role.class)),
             Map.entry("POST /1.0/admin/devices", EnumSet.of(Role.OPERATOR)),
-            Map.entry("GET /1.0/admin/devices/{serial}", EnumSet.of(Role.OPERATOR)),
+            Map.entry("GET /1.0/admin/devices/{serial}", EnumSet.of(Role.OPERATOR, Role.VIEWER)),
             Map.entry("POST /1.0/admin/devices/{serial}/revoke", EnumSet.of(Role.OPERATOR)),
             Map.entry("POST /1.0/admin/services", EnumSet.of(Role.OPERATOR)),
             Map.entry("POST /1.0/admin/services/{serviceName}/desiredOffer", EnumSet.of(Role.OPERATOR)),
             Map.entry("POST /1.0/admin/desiredOffers", EnumSet.of(Role.OPERATOR)),
             Map.entry("POST /1.0/admin/services/{serviceName}/device", EnumSet.of(Role.OPERATOR)),
-            Map.entry("GET /1.0/admin/fleet", EnumSet.of(Role.OPERATOR)),
-            Map.entry("GET /1.0/admin/audit", EnumSet.of(Role.OPERATOR)),
-            Map.entry("GET /1.0/overTheBox/{serviceName}", EnumSet.of(Role.ORDER_SYSTEM, Role.OPERATOR)),
-            Map.entry("GET /1.0/overTheBox/{serviceName}/tasks", EnumSet.of(Role.ORDER_SYSTEM, Role.OPERATOR)),
-            Map.entry("GET /1.0/overTheBox/{serviceName}/audit", EnumSet.of(Role.ORDER_SYSTEM, Role.OPERATOR)),
-            Map.entry("GET /1.0/overTheBox/{serviceName}/migration/offers", EnumSet.of(Role.ORDER_SYSTEM, Role.OPERATOR)),
-            Map.entry("GET /1.0/overTheBox/{serviceName}/migration", EnumSet.of(Role.ORDER_SYSTEM, Role.OPERATOR)),
+            Map.entry("GET /1.0/admin/fleet", EnumSet.of(Role.OPERATOR, Role.VIEWER)),
+            Map.entry("GET /1.0/admin/audit", EnumSet.of(Role.OPERATOR, Role.VIEWER)),
+            Map.entry("POST /1.0/admin/rollouts", EnumSet.of(Role.OPERATOR)),
+            Map.entry("GET /1.0/admin/rollouts", EnumSet.of(Role.OPERATOR, Role.VIEWER)),
+            Map.entry("GET /1.0/admin/rollouts/{rolloutId}", EnumSet.of(Role.OPERATOR, Role.VIEWER)),
+            Map.entry("GET /1.0/admin/rollouts/{rolloutId}/boxes", EnumSet.of(Role.OPERATOR, Role.VIEWER)),
+            Map.entry("POST /1.0/admin/rollouts/{rolloutId}/pause", EnumSet.of(Role.OPERATOR)),
+            Map.entry("POST /1.0/admin/rollouts/{rolloutId}/resume", EnumSet.of(Role.OPERATOR)),
+            Map.entry("POST /1.0/admin/rollouts/{rolloutId}/cancel", EnumSet.of(Role.OPERATOR)),
+            Map.entry("POST /1.0/admin/rollouts/{rolloutId}/revert", EnumSet.of(Role.OPERATOR)),
+            Map.entry("GET /1.0/admin/fleet/models", EnumSet.of(Role.OPERATOR, Role.VIEWER)),
+            Map.entry("GET /1.0/admin/instances", EnumSet.of(Role.OPERATOR, Role.VIEWER)),
+            Map.entry("GET /1.0/admin/tasks", EnumSet.of(Role.OPERATOR, Role.VIEWER)),
+            Map.entry("GET /1.0/overTheBox/{serviceName}", EnumSet.of(Role.ORDER_SYSTEM, Role.OPERATOR, Role.VIEWER)),
+            Map.entry("GET /1.0/overTheBox/{serviceName}/tasks", EnumSet.of(Role.ORDER_SYSTEM, Role.OPERATOR,
+                    Role.VIEWER)),
+            Map.entry("GET /1.0/overTheBox/{serviceName}/audit", EnumSet.of(Role.ORDER_SYSTEM, Role.OPERATOR,
+                    Role.VIEWER)),
+            Map.entry("GET /1.0/overTheBox/{serviceName}/migration/offers", EnumSet.of(Role.ORDER_SYSTEM,
+                    Role.OPERATOR, Role.VIEWER)),
+            Map.entry("GET /1.0/overTheBox/{serviceName}/migration", EnumSet.of(Role.ORDER_SYSTEM, Role.OPERATOR,
+                    Role.VIEWER)),
             Map.entry("GET /1.0/order/overTheBox/{serviceName}/migrate", EnumSet.of(Role.ORDER_SYSTEM)),
             Map.entry("POST /1.0/overTheBox/{serviceName}/migration/changeOffers", EnumSet.of(Role.ORDER_SYSTEM)),
             Map.entry("GET /1.0/me/order/{orderId}", EnumSet.of(Role.ORDER_SYSTEM, Role.BILLING, Role.WAREHOUSE)),
@@ -72,8 +88,9 @@ class ApiSecurityTest {
             Map.entry("GET /1.0/me/contact/{contactId}", EnumSet.of(Role.ORDER_SYSTEM)),
             Map.entry("GET /1.0/me/refund", EnumSet.of(Role.ORDER_SYSTEM)));
 
+    /** Served to anyone: operations probes, the time and the API's description, and the console's files (no data). */
     static final Set<String> PUBLIC = Set.of("GET /metrics", "GET /healthz", "GET /1.0/auth/time",
-            "GET /1.0/openapi.json");
+            "GET /1.0/openapi.json", "GET /console", "GET /console/{asset}");
 
     @BeforeAll
     static void start() throws Exception {
@@ -82,7 +99,7 @@ class ApiSecurityTest {
         for (ApiCredential credential : http.signer().credentials()) {
             byRole.put(Role.parse(credential.role()), credential);
         }
-        assertThat(byRole).hasSize(4);
+        assertThat(byRole).hasSize(Role.values().length);
     }
 
     @AfterAll
@@ -220,6 +237,43 @@ class ApiSecurityTest {
             assertThat(json.path("message").asText()).as(answer.body()).isNotBlank().isEqualTo(json.path("detail").asText());
             assertThat(json.has("type") && json.has("title") && json.has("status")).as(answer.body()).isTrue();
         }
+    }
+
+    @Test
+    void everyRoleReadsItsOwnCredentialItsRoleAndRulesButNoSecret() throws Exception {
+        for (Role role : Role.values()) {
+            ApiCredential own = byRole.get(role);
+            Http.Answer answer = as(role).get("/1.0/auth/currentCredential");
+            assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+            JsonNode json = answer.json();
+            assertThat(json.path("applicationKey").asText()).isEqualTo(own.applicationKey());
+            assertThat(json.path("role").asText()).isEqualTo(role.wire());
+            assertThat(json.path("status").asText()).isEqualTo("validated");
+            assertThat(json.path("credentialId").asLong()).isPositive();
+            List<AccessRule> rules = new ArrayList<>();
+            json.path("rules").forEach(r -> rules.add(new AccessRule(r.path("method").asText(), r.path("path").asText())));
+            assertThat(rules).isEqualTo(role.rules());
+            assertThat(answer.body()).doesNotContain(own.applicationSecret(), own.consumerKey());
+        }
+        Http.Answer unsigned = http.unsigned().get("/1.0/auth/currentCredential");
+        assertRefused(unsigned, 401, "NOT_CREDENTIAL");
+    }
+
+    @Test
+    void theViewerReadsTheRolloutsButMayNotPauseOne() throws Exception {
+        assertThat(as(Role.VIEWER).get("/1.0/admin/rollouts").status()).isEqualTo(200);
+        Http.Answer pause = as(Role.VIEWER).post("/1.0/admin/rollouts/1/pause", "{}");
+        assertRefused(pause, 403, "NOT_GRANTED_CALL");
+        assertThat(pause.json().path("message").asText()).contains("POST /admin/rollouts/1/pause", "viewer");
+    }
+
+    @Test
+    void theConsolesFilesAreServedUnsignedAndHoldNoData() throws Exception {
+        Http.Answer page = http.unsigned().get("/console");
+        assertThat(page.status()).isEqualTo(200);
+        assertThat(page.contentType()).startsWith("text/html");
+        assertThat(http.unsigned().get("/console/console.js").status()).isEqualTo(200);
+        assertThat(http.unsigned().get("/console/nothing.js").status()).isEqualTo(404);
     }
 
     @Test

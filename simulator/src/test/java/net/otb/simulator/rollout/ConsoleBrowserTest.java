@@ -7,16 +7,21 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import net.otb.agent.tls.ClientTls;
 import net.otb.protocol.tls.TlsProvider;
+import net.otb.protocol.pki.Pem;
+import net.otb.server.auth.ApiCredential;
+import net.otb.server.auth.Role;
 import net.otb.server.rollout.RolloutDriver;
 import net.otb.simulator.fleet.Fleet;
 import net.otb.simulator.fleet.FleetConfig;
@@ -35,7 +40,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The web console in a real browser (headless Chromium) against a running server with 30 real agents: an aborted
  * rollout (half the fleet refuses the rates) and a paused one, the fleet online by model, the push tasks in
- * error, a service's audit trail. Saves {@code target/console.png}. Skipped when Chromium is not installed, except
+ * error, a service's audit trail. The page signs its requests over HTTPS with a viewer's or an operator's credential
+ * given in the URL's fragment, and Chromium trusts exactly the server's certificate (by its key). Saves
+ * {@code target/console.png}. Skipped when Chromium is not installed, except
  * under {@code CI=true}, where that is a failure ({@code .ci/run} installs it).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -55,6 +62,8 @@ class ConsoleBrowserTest {
     private long paused;
     private String failingService;
     private String migratedService;
+    private ApiCredential viewer;
+    private ApiCredential operator;
 
     @BeforeAll
     void start(@TempDir Path data, @TempDir Path scratch) throws Exception {
@@ -67,6 +76,9 @@ class ConsoleBrowserTest {
         }
         server = EmbeddedServer.start(data, TlsProvider.AUTO, Clock.systemUTC(), new EmbeddedServer.Timings(10, 10, 2, 1),
                 new RolloutDriver.Settings(Duration.ofMillis(100), Duration.ofSeconds(5)));
+        chromium = chromium.trusting(Pem.readCertificates(server.server().httpsCertificate()).get(0));
+        viewer = server.server().createCredential("console-viewer", Role.VIEWER);
+        operator = server.server().createCredential("console-operator", Role.OPERATOR);
         api = new ServerApi(server.apiAccess(), Duration.ofSeconds(30));
         fleet = Fleet.build(FleetConfig.of(BOXES, TlsProvider.AUTO), server.issuer(),
                 ClientTls.of(server.anchors(), TlsProvider.AUTO), List.of(server.agentAddress()), group,
@@ -131,11 +143,18 @@ class ConsoleBrowserTest {
         return server.httpBase().resolve("/console" + query).toString();
     }
 
-    @Test
-    void anAdminSeesTheFleetTheRolloutsWithTheirChartsAndButtonsAndThePushErrors() throws Exception {
-        String dom = chromium.dumpDom(console("?role=admin"), BUDGET);
+    /** {@code #credential=<base64url of the JSON that create-credential --output writes>}, then more of the fragment. */
+    private static String signedAs(ApiCredential credential, String more) {
+        return "#credential=" + Base64.getUrlEncoder().withoutPadding().encodeToString(credential.toJson()
+                .getBytes(StandardCharsets.UTF_8)) + more;
+    }
 
-        assertThat(dom).contains("data-loaded=\"true\"", "<span id=\"role\" class=\"role\" title=\"what this page lets you do\">admin</span>");
+    @Test
+    void anOperatorSeesTheFleetTheRolloutsWithTheirChartsAndButtonsAndThePushErrors() throws Exception {
+        String dom = chromium.dumpDom(console(signedAs(operator, "")), BUDGET);
+
+        assertThat(dom).contains("data-loaded=\"true\"", "title=\"the role of the credential this tab signs with\">"
+                + "operator</span>");
         assertThat(dom).contains("<span id=\"devices-total\" class=\"value\">" + BOXES + "</span>",
                 "<span id=\"online-total\" class=\"value\">" + BOXES + "</span>");
         for (String model : List.of("v2b", "v2c", "v3")) {
@@ -149,25 +168,47 @@ class ConsoleBrowserTest {
                 "data-action=\"resume\" data-rollout=\"" + paused + "\"",
                 "data-action=\"cancel\" data-rollout=\"" + paused + "\"");
         assertThat(dom).contains(REASON, ">" + failingService + "</a>");
-        assertThat(dom).doesNotContain("cannot read the API");
+        assertThat(dom).doesNotContain("cannot read the API", operator.applicationSecret());
 
         Path png = Path.of("target", "console.png");
         Files.deleteIfExists(png);
-        chromium.screenshot(console("?role=admin"), BUDGET, png, 1280, 1500);
+        chromium.screenshot(console(signedAs(operator, "")), BUDGET, png, 1280, 1500);
         assertThat(Files.size(png)).isGreaterThan(10_000);
     }
 
     @Test
-    void anOperatorReadsButGetsNoButtons() throws Exception {
+    void aViewerReadsEverythingButGetsNoButtons() throws Exception {
+        String dom = chromium.dumpDom(console(signedAs(viewer, "")), BUDGET);
+
+        assertThat(dom).contains("data-loaded=\"true\"", ">viewer</span>", "data-state=\"aborted\"",
+                "data-state=\"paused\"", "<span id=\"devices-total\" class=\"value\">" + BOXES + "</span>", REASON);
+        assertThat(dom).doesNotContain("data-action=", "cannot read the API");
+    }
+
+    @Test
+    void withoutACredentialThePageShowsTheLoginFormAndNoData() throws Exception {
         String dom = chromium.dumpDom(console(""), BUDGET);
 
-        assertThat(dom).contains("data-state=\"aborted\"", "data-state=\"paused\"", ">operator</span>");
-        assertThat(dom).doesNotContain("data-action=");
+        assertThat(dom).contains("<section id=\"login\" class=\"login\">", "<div id=\"content\" hidden=\"\">",
+                "<span id=\"devices-total\" class=\"value\">–</span>", "<p id=\"login-message\" class=\"failure\" hidden=\"\">");
+        assertThat(dom).doesNotContain("data-loaded", "data-state=", "data-model=", REASON, failingService);
+    }
+
+    @Test
+    void aCredentialTheServerRefusesShowsItsMessageOnTheLoginForm() throws Exception {
+        ApiCredential wrong = new ApiCredential(viewer.applicationKey(), operator.applicationSecret(),
+                viewer.consumerKey(), viewer.role(), viewer.rules());
+        String dom = chromium.dumpDom(console(signedAs(wrong, "")), BUDGET);
+
+        assertThat(dom).contains("<section id=\"login\" class=\"login\">", "<div id=\"content\" hidden=\"\">");
+        assertThat(dom).containsPattern("<p id=\"login-message\" class=\"failure\">GET /1.0/auth/currentCredential "
+                + "refused \\(401\\): Invalid signature");
+        assertThat(dom).doesNotContain("data-loaded", "data-state=", REASON);
     }
 
     @Test
     void aServicePageShowsItsOfferBoxAndAuditTrailAsATimeline() throws Exception {
-        String dom = chromium.dumpDom(console("#service=" + failingService), BUDGET);
+        String dom = chromium.dumpDom(console(signedAs(viewer, "&service=" + failingService)), BUDGET);
 
         assertThat(dom).contains("<dd id=\"service-shown\">" + failingService + " (active");
         assertThat(dom).contains("<ol class=\"timeline\">", "<b>service.created</b>", "<b>profile.rejected</b>",
@@ -177,7 +218,7 @@ class ConsoleBrowserTest {
 
     @Test
     void aMigratedServicesPageShowsItsMigrationRefundAndTheOrderToShapingTimeline() throws Exception {
-        String dom = chromium.dumpDom(console("#service=" + migratedService), BUDGET);
+        String dom = chromium.dumpDom(console(signedAs(viewer, "&service=" + migratedService)), BUDGET);
 
         assertThat(dom).contains("<dd id=\"service-shown\">" + migratedService, "OverTheBox Business 1 Gbps (business.v1)");
         assertThat(dom).containsPattern("<dt>migration</dt><dd>#\\d+: starter\\.v1 → business\\.v1, done");

@@ -175,7 +175,7 @@ class RolloutFleetTest {
         assertThat(api.get("/1.0/admin/tasks?state=error&limit=1000").findValuesAsText("detail"))
                 .contains("HTB: rate above the line's capacity");
         awaitTicks(2);
-        assertThat(new String(server.httpBase().resolve("/metrics").toURL().openStream().readAllBytes()))
+        assertThat(api.get("/metrics").asText())
                 .contains("otb_rollout_boxes{rollout=\"" + id + "\",state=\"pending\"} " + rest.size());
 
         failing.forEach(d -> d.box().faults().clear());
