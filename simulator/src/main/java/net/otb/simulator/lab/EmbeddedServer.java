@@ -127,7 +127,8 @@ public final class EmbeddedServer implements ServerHandle {
             for (Role role : Role.values()) {
                 credentials.add(starting.createCredential("simulator-" + role.wire(), role));
             }
-            apiAccess = ApiAccess.of(httpBase, List.of(pki.caCertificate()), credentials, clock);
+            // calls are signed on the real clock, which the server checks signatures against (a dev clock moves only its business)
+            apiAccess = ApiAccess.of(httpBase, List.of(pki.caCertificate()), credentials, pkiClock);
         }
         providerName = TlsProvider.describe(config.tls().resolve());
     }
