@@ -8,6 +8,7 @@ import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.List;
 import net.otb.protocol.ErrorCode;
 import net.otb.protocol.ErrorMessage;
@@ -29,7 +30,12 @@ class PemFuzzTest {
 
     @FuzzTest(maxDuration = "5m")
     void aRenewalCsrIsSignedForItsBoxOrRefusedWithAnErrorTheServerCanSend(byte[] input) {
-        String pem = new String(input, StandardCharsets.UTF_8);
+        // PEM text as it comes, or DER that is wrapped in PEM here: the fuzzer then mutates the ASN.1 itself,
+        // which it could hardly reach through base64
+        String text = new String(input, StandardCharsets.UTF_8);
+        String pem = text.startsWith("-----") ? text : "-----BEGIN CERTIFICATE REQUEST-----\n"
+                + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(input)
+                + "\n-----END CERTIFICATE REQUEST-----\n";
         try {
             PKCS10CertificationRequest csr = Pem.readCsr(pem);
             X509Certificate issued = PKI.authority().signDeviceCsr(csr, SERIAL, Instant.now(), Duration.ofDays(1));
