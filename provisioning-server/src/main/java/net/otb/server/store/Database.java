@@ -171,14 +171,6 @@ public final class Database implements AutoCloseable {
                 + (last == null ? "" : last.getMessage()), last);
     }
 
-    /**
-     * Commits forced to the disk and the {@code fsync}s that did it, on an H2 file database; {@code null} on
-     * others (PostgreSQL syncs its own WAL).
-     */
-    public long[] durableCommitsAndSyncs() {
-        return groupSync == null ? null : new long[] {groupSync.commits(), groupSync.syncs()};
-    }
-
     /** Whether the database is reachable: a pooled connection answers a trivial query. */
     public boolean isHealthy() {
         try (Connection connection = dataSource.getConnection()) {
