@@ -114,7 +114,7 @@ public final class Agent {
         this.agentVersion = b.agentVersion;
         this.backoff = new Backoff(settings.backoffInitial(), settings.backoffMax(), b.random);
         this.keeper = new ProfileKeeper(deviceId, backend, b.stateStore, loop, clock, settings.confirmCap(),
-                new KeeperEvents());
+                settings.backendTimeout(), new KeeperEvents());
     }
 
     public static Builder builder() {

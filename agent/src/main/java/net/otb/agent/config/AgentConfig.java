@@ -47,10 +47,12 @@ public record AgentConfig(List<ServerAddress> servers, Path keyFile, Path certif
     public static final String RENEWAL_WINDOW = "renewal.window.days";
     public static final String HANDSHAKE_TIMEOUT = "handshake.timeout.seconds";
     public static final String CONNECT_TIMEOUT = "connect.timeout.seconds";
+    public static final String BACKEND_TIMEOUT = "apply.timeout.seconds";
 
     private static final Set<String> KEYS = Set.of(SERVERS, TLS_KEY, TLS_CERTIFICATE, TLS_CA, TLS_PROVIDER, STATE_DIR,
             BACKEND, DEVICE_ID, HEARTBEAT_MAX, BACKOFF_INITIAL, BACKOFF_MAX, BACKOFF_HEALTHY, CONFIRM_MAX,
-            RENEWAL_WINDOW, HANDSHAKE_TIMEOUT, CONNECT_TIMEOUT);
+            RENEWAL_WINDOW, HANDSHAKE_TIMEOUT, CONNECT_TIMEOUT,
+            BACKEND_TIMEOUT);
 
     public AgentConfig {
         servers = List.copyOf(servers);
@@ -143,8 +145,10 @@ public record AgentConfig(List<ServerAddress> servers, Path keyFile, Path certif
         Duration handshake = Duration.ofSeconds(number(values, HANDSHAKE_TIMEOUT,
                 defaults.handshakeTimeout().toSeconds(), 1, 600));
         Duration connect = Duration.ofSeconds(number(values, CONNECT_TIMEOUT, defaults.connectTimeout().toSeconds(), 1, 600));
+        Duration backendTimeout = Duration.ofSeconds(number(values, BACKEND_TIMEOUT,
+                defaults.backendTimeout().toSeconds(), 1, 3_600));
         AgentSettings settings = new AgentSettings(heartbeat, backoffInitial, backoffMax, healthy, confirm, renewal,
-                handshake, connect);
+                handshake, connect, backendTimeout);
         return new AgentConfig(servers, key, certificate, ca, state, backend, backendOptions, provider, settings,
                 deviceId);
     }

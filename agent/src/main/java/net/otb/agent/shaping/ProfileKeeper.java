@@ -3,6 +3,7 @@ package net.otb.agent.shaping;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -11,6 +12,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import net.otb.agent.backend.BackendException;
 import net.otb.agent.backend.DeviceBackend;
 import net.otb.agent.state.AgentState;
 import net.otb.agent.state.StateStore;
@@ -29,6 +31,13 @@ import org.slf4j.LoggerFactory;
  * Operations run one at a time in arrival order, so a push, a confirm and a rollback never interleave.
  * State is saved after the backend succeeded and before the server hears of it: after a crash the saved
  * profile is the one in force, or the one before it (re-applied at start, then pushed again by the server).
+ *
+ * <p>Every backend call has a deadline ({@code backendTimeout}): a call that never completes must not hold the
+ * queue, or no later push, confirm or rollback would ever run. A push whose apply times out is answered
+ * {@code rejected}, after the profile in force before it was put back (the backend may have applied part of
+ * it). When a call the keeper gave up on completes after all, the box may now be shaped by it rather than by
+ * the saved state, so the keeper re-applies the saved profile (queued like any operation) unless that call put
+ * exactly the saved profile in force.
  */
 public final class ProfileKeeper {
 
@@ -54,6 +63,7 @@ public final class ProfileKeeper {
     private final ScheduledExecutorService loop;
     private final Clock clock;
     private final Duration confirmCap;
+    private final Duration backendTimeout;
     private final Events events;
 
     private volatile AgentState state = AgentState.EMPTY;
@@ -61,8 +71,15 @@ public final class ProfileKeeper {
     private ScheduledFuture<?> rollbackTimer;
     private boolean closed;
 
+    /**
+     * @param backendTimeout how long one {@code apply} or {@code clear} may take before the keeper gives up on it
+     */
     public ProfileKeeper(String deviceId, DeviceBackend backend, StateStore store, ScheduledExecutorService loop,
-                         Clock clock, Duration confirmCap, Events events) {
+                         Clock clock, Duration confirmCap, Duration backendTimeout, Events events) {
+        if (backendTimeout.isNegative() || backendTimeout.isZero()) {
+            throw new IllegalArgumentException("backendTimeout must be positive, got " + backendTimeout);
+        }
+        this.backendTimeout = backendTimeout;
         this.deviceId = deviceId;
         this.backend = backend;
         this.store = store;
@@ -102,7 +119,7 @@ public final class ProfileKeeper {
             }
             LOG.info("{}: re-applying saved generation {} ({} down / {} up kbit/s)", deviceId,
                     loaded.applied().generation(), loaded.applied().downKbps(), loaded.applied().upKbps());
-            return backend.apply(loaded.applied()).handleAsync((ok, failure) -> {
+            return apply(loaded.applied()).handleAsync((ok, failure) -> {
                 if (failure != null) {
                     LOG.warn("{}: re-applying generation {} failed: {}", deviceId, loaded.applied().generation(),
                             message(failure));
@@ -134,7 +151,10 @@ public final class ProfileKeeper {
                         current.generation());
                 return CompletableFuture.completedFuture(null);
             }
-            return backend.apply(profile).handleAsync((ok, failure) -> {
+            return apply(profile).handleAsync((ok, failure) -> {
+                if (unwrap(failure) instanceof BackendTimeoutException) {
+                    return timedOut(profile, current, message(failure));
+                }
                 if (failure != null) {
                     String detail = message(failure);
                     LOG.info("{}: generation {} rejected: {}", deviceId, profile.generation(), detail);
@@ -144,6 +164,21 @@ public final class ProfileKeeper {
                 }
                 return committed(push, profile);
             }, loop).thenCompose(x -> x);
+        });
+    }
+
+    /**
+     * The apply of {@code profile} did not finish in time: nothing says what the box now runs, so the profile in
+     * force before is put back (or the shaping cleared) and the push is rejected; the saved state is unchanged.
+     */
+    private CompletionStage<Applied> timedOut(BandwidthProfile profile, BandwidthProfile before, String why) {
+        LOG.warn("{}: generation {}: {}; restoring {}", deviceId, profile.generation(), why, describe(before));
+        return restore(before).handle((ok, failure) -> {
+            String detail = failure == null
+                    ? why + "; restored " + describe(before)
+                    : why + "; restoring " + describe(before) + " failed too: " + message(failure);
+            events.rejected(profile.generation(), detail);
+            return new Applied(profile.generation(), Applied.Status.REJECTED, detail);
         });
     }
 
@@ -227,7 +262,7 @@ public final class ProfileKeeper {
     public CompletionStage<Void> decommission(String reason) {
         return enqueue(() -> {
             cancelRollback();
-            return backend.clear().handleAsync((ok, failure) -> {
+            return clear().handleAsync((ok, failure) -> {
                 if (failure != null) {
                     LOG.warn("{}: clearing the shaping failed: {}", deviceId, message(failure));
                 }
@@ -298,7 +333,81 @@ public final class ProfileKeeper {
     }
 
     private CompletionStage<Void> restore(BandwidthProfile target) {
-        return target == null ? backend.clear() : backend.apply(target);
+        return target == null ? clear() : apply(target);
+    }
+
+    private CompletionStage<Void> apply(BandwidthProfile profile) {
+        return withDeadline(profile, "apply generation " + profile.generation(), () -> backend.apply(profile));
+    }
+
+    private CompletionStage<Void> clear() {
+        return withDeadline(null, "clear the shaping", backend::clear);
+    }
+
+    /**
+     * The backend call, failed with a {@link BackendTimeoutException} once {@code backendTimeout} passed. The
+     * stage completes on whichever thread gets there first (callers hop back to the loop with
+     * {@code handleAsync}).
+     *
+     * @param target what the call puts in force ({@code null}: no shaping), to judge a late completion
+     */
+    private CompletionStage<Void> withDeadline(BandwidthProfile target, String what,
+                                               Supplier<CompletionStage<Void>> call) {
+        CompletionStage<Void> stage;
+        try {
+            stage = call.get();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        ScheduledFuture<?> timer = loop.schedule(() -> {
+            result.completeExceptionally(new BackendTimeoutException(
+                    "the backend did not " + what + " within " + backendTimeout.toMillis() + " ms"));
+        }, backendTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        stage.whenComplete((ok, failure) -> {
+            timer.cancel(false);
+            boolean inTime = failure == null ? result.complete(null) : result.completeExceptionally(failure);
+            if (!inTime) {
+                loop.execute(() -> lateCompletion(target, what, failure));
+            }
+        });
+        return result;
+    }
+
+    /** A call the keeper had given up on completed: put the saved profile back if the box may now differ. */
+    private void lateCompletion(BandwidthProfile target, String what, Throwable failure) {
+        if (closed) {
+            return;
+        }
+        LOG.warn("{}: the backend finished '{}' after the keeper gave up on it ({})", deviceId, what,
+                failure == null ? "succeeded" : "failed: " + message(failure));
+        if (failure == null && Objects.equals(target, state.applied())) {
+            return;
+        }
+        enqueue(() -> {
+            if (closed) {
+                return CompletableFuture.completedFuture(null);
+            }
+            BandwidthProfile saved = state.applied();
+            LOG.info("{}: re-applying {} after the late '{}'", deviceId, describe(saved), what);
+            return restore(saved).handle((ok, again) -> {
+                if (again != null) {
+                    LOG.warn("{}: re-applying {} failed: {}", deviceId, describe(saved), message(again));
+                }
+                return (Void) null;
+            });
+        });
+    }
+
+    private static String describe(BandwidthProfile profile) {
+        return profile == null ? "no shaping" : "generation " + profile.generation();
+    }
+
+    /** The backend did not complete a call within the keeper's deadline. */
+    static final class BackendTimeoutException extends BackendException {
+        BackendTimeoutException(String message) {
+            super(message);
+        }
     }
 
     /** Runs {@code operation} on the loop after every earlier one finished, whatever their outcome. */
@@ -318,11 +427,16 @@ public final class ProfileKeeper {
         return result;
     }
 
-    static String message(Throwable failure) {
+    private static Throwable unwrap(Throwable failure) {
         Throwable cause = failure;
         while (cause instanceof CompletionException && cause.getCause() != null) {
             cause = cause.getCause();
         }
+        return cause;
+    }
+
+    static String message(Throwable failure) {
+        Throwable cause = unwrap(failure);
         String text = cause.getMessage();
         if (text == null || text.isBlank()) {
             text = cause.getClass().getSimpleName();

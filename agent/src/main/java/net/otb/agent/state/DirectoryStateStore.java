@@ -11,6 +11,10 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.io.JsonEOFException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -86,7 +90,18 @@ public final class DirectoryStateStore implements StateStore {
      * @throws IOException naming {@code origin}, the problem and where it is, when the content is not a state
      */
     public static AgentState parse(byte[] bytes, Path origin) throws IOException {
-        try (JsonParser parser = JSON.createParser(bytes)) {
+        String text;
+        try {
+            // decoded here, strictly: from bytes Jackson would guess UTF-16 or UTF-32 from the first few, and a
+            // file a power cut left zero-filled reads as "UTF-32" with an error that names no file
+            text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new IOException(origin + ": not a valid agent state: not UTF-8 text", e);
+        }
+        try (JsonParser parser = JSON.createParser(text)) {
             JsonToken first = parser.nextToken();
             if (first == null || first == JsonToken.VALUE_NULL) {
                 throw new IOException(origin + ": empty state file");

@@ -47,6 +47,7 @@ class AgentConfigTest {
         Map<String, String> values = minimal();
         values.put("backoff.max.seconds", "60");
         values.put("backend.model", "v2c");
+        values.put("apply.timeout.seconds", "45");
         AgentConfig config = AgentConfig.parse(values, dir);
         assertThat(config.servers()).containsExactly(new ServerAddress("prov.example", 4443),
                 new ServerAddress("2001:db8::1", 5000), new ServerAddress("10.0.0.1", 4443));
@@ -54,6 +55,7 @@ class AgentConfigTest {
         assertThat(config.certificateFile()).isEqualTo(Path.of("/etc/otb/agent.crt"));
         assertThat(config.settings().backoffMax()).isEqualTo(Duration.ofSeconds(60));
         assertThat(config.settings().backoffInitial()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(config.settings().backendTimeout()).isEqualTo(Duration.ofSeconds(45));
         assertThat(config.backendOptions()).containsExactly(Map.entry("model", "v2c"));
         assertThat(config.deviceId()).isNull();
     }
@@ -69,6 +71,7 @@ class AgentConfigTest {
         "backoff.max.seconds|ten     |backoff.max.seconds: must be a whole number",
         "backoff.max.seconds|0       |backoff.max.seconds: must be between 1 and 86400",
         "heartbeat.max.seconds|-1    |heartbeat.max.seconds: must be between",
+        "apply.timeout.seconds|0     |apply.timeout.seconds: must be between 1 and 3600",
         "device.id|OTB3 0001         |device.id: must be 1-64 letters",
         "tls.cert|x.pem              |tls.cert: unknown setting",
     })

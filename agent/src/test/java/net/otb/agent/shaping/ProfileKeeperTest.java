@@ -38,6 +38,7 @@ class ProfileKeeperTest {
 
     ProfileKeeper keeper(StateStore store) {
         return new ProfileKeeper("OTB3-000009", backend, store, loop, Clock.systemUTC(), Duration.ofHours(1),
+                Duration.ofSeconds(30),
                 new ProfileKeeper.Events() {
                     @Override
                     public void applied(BandwidthProfile profile) {

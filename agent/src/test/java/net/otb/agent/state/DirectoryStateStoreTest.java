@@ -102,6 +102,27 @@ class DirectoryStateStoreTest {
         assertThat(file).hasContent(content);
     }
 
+    @ParameterizedTest
+    @MethodSource("bytesThatAreNotAState")
+    void bytesThatAreNotUtf8JsonAreRefusedNamingTheFile(byte[] content, String problem) throws Exception {
+        // found by StateFileFuzzTest: '{' then zeros (what a power cut can leave) read as "UTF-32", error unnamed
+        Path file = dir.resolve("state.json");
+        Files.write(file, content);
+        assertThatThrownBy(() -> StateStore.directory(dir).load()).isInstanceOf(IOException.class)
+                .hasMessageStartingWith(file.toString() + ": not a valid agent state: ").hasMessageContaining(problem);
+        assertThat(Files.readAllBytes(file)).isEqualTo(content);
+    }
+
+    static Stream<Arguments> bytesThatAreNotAState() {
+        byte[] zeroFilled = new byte[52];
+        zeroFilled[0] = '{';
+        return Stream.of(
+                Arguments.of(zeroFilled, "code 0"),
+                Arguments.of(new byte[] {'{', 0, 0, 0, 0, 0, 0, 0, (byte) 0xe2, (byte) 0xa3}, "not UTF-8 text"),
+                Arguments.of("{}".getBytes(java.nio.charset.StandardCharsets.UTF_16LE), "code 0"),
+                Arguments.of(new byte[] {'{', '"', (byte) 0xc3, '"', ':', '1', '}'}, "not UTF-8 text"));
+    }
+
     @Test
     void aRefusalSaysWhereInTheFileTheProblemIs() throws Exception {
         Files.writeString(dir.resolve("state.json"), "{\n  \"applied\" : {\n    \"generation\" : \"3\",\n");

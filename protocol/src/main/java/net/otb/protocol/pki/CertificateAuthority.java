@@ -133,29 +133,54 @@ public final class CertificateAuthority {
      * Signs a box's CSR as a device certificate. The CN must be the one the box is known by: a box
      * cannot rename itself through a renewal.
      *
+     * The request comes from a box over the wire: whatever it holds, a refusal is a {@link PkiException} whose
+     * message is one line of at most {@value #MAX_REFUSAL_LENGTH} characters (the server sends it back in an
+     * {@code error}).
+     *
      * @throws PkiException when the request's signature is bad or its CN is not {@code expectedSerial}
      */
     public X509Certificate signDeviceCsr(PKCS10CertificationRequest csr, String expectedSerial, Instant now,
                                          Duration validity) throws PkiException {
         PublicKey key;
+        String cn;
         try {
             JcaPKCS10CertificationRequest request = new JcaPKCS10CertificationRequest(csr);
             key = request.getPublicKey();
             if (!csr.isSignatureValid(new JcaContentVerifierProviderBuilder().build(key))) {
                 throw new PkiException("the certificate request's signature does not verify");
             }
+            cn = Certificates.commonName(new javax.security.auth.x500.X500Principal(csrSubjectEncoded(csr)));
         } catch (GeneralSecurityException | OperatorCreationException | PKCSException e) {
-            throw new PkiException("unreadable certificate request: " + e.getMessage(), e);
+            throw new PkiException(refusal("unreadable certificate request: " + e.getMessage()), e);
+        } catch (RuntimeException e) {
+            // BouncyCastle reports some malformed DER as unchecked exceptions (e.g. IllegalStateException for a
+            // signature BIT STRING with pad bits); the JDK's X500Principal an unreadable subject the same way
+            throw new PkiException(refusal("unreadable certificate request: " + e), e);
         }
         if (!"EC".equals(key.getAlgorithm())) {
-            throw new PkiException("the certificate request's key must be ECDSA P-256, not " + key.getAlgorithm());
+            throw new PkiException(refusal("the certificate request's key must be ECDSA P-256, not "
+                    + key.getAlgorithm()));
         }
-        String cn = Certificates.commonName(new javax.security.auth.x500.X500Principal(
-                csrSubjectEncoded(csr)));
         if (!expectedSerial.equals(cn)) {
-            throw new PkiException("the certificate request is for " + cn + ", not " + expectedSerial);
+            throw new PkiException(refusal("the certificate request is for " + cn + ", not " + expectedSerial));
         }
         return issueDevice(key, expectedSerial, now, validity);
+    }
+
+    /** The longest refusal {@link #signDeviceCsr} gives, so that it fits in an {@code error} detail. */
+    public static final int MAX_REFUSAL_LENGTH = 300;
+
+    /** One line, bounded: a refusal may quote the box's own bytes (its CN). */
+    private static String refusal(String text) {
+        StringBuilder line = new StringBuilder(Math.min(text.length(), MAX_REFUSAL_LENGTH));
+        for (int i = 0; i < text.length() && line.length() < MAX_REFUSAL_LENGTH - 1; i++) {
+            char c = text.charAt(i);
+            line.append(Character.isISOControl(c) || Character.isSurrogate(c) ? '?' : c);
+        }
+        if (line.length() < text.length()) {
+            line.append('…');
+        }
+        return line.toString();
     }
 
     /** Issues a certificate of any shape; the named methods above cover the real uses. */

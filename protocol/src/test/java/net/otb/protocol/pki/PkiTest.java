@@ -122,6 +122,40 @@ class PkiTest {
     }
 
     @Test
+    void aCsrWhoseSignatureBitStringHasPadBitsIsRefusedNotThrown() throws Exception {
+        // found by PemFuzzTest: BouncyCastle's signature check throws IllegalStateException on such a BIT STRING
+        PKCS10CertificationRequest valid = Csrs.create(KeyPairs.p256(random), "OTB3-000123");
+        org.bouncycastle.asn1.pkcs.CertificationRequest parts = valid.toASN1Structure();
+        PKCS10CertificationRequest padded = new PKCS10CertificationRequest(
+                new org.bouncycastle.asn1.pkcs.CertificationRequest(parts.getCertificationRequestInfo(),
+                        parts.getSignatureAlgorithm(),
+                        new org.bouncycastle.asn1.DERBitString(parts.getSignature().getBytes(), 4)));
+
+        assertThatThrownBy(() -> ca.signDeviceCsr(padded, "OTB3-000123", NOW, Duration.ofDays(365)))
+                .isInstanceOf(PkiException.class)
+                .hasMessageStartingWith("unreadable certificate request: ")
+                .hasMessageContaining("non-octet aligned");
+    }
+
+    @Test
+    void aRefusalQuotingALongCnStaysOneBoundedLine() throws Exception {
+        // a box's own DER may break RFC 5280's 64-character bound, which BouncyCastle's name builder enforces
+        KeyPair key = KeyPairs.p256(random);
+        org.bouncycastle.asn1.x500.X500Name longName = new org.bouncycastle.asn1.x500.X500Name(
+                new org.bouncycastle.asn1.x500.RDN[] {new org.bouncycastle.asn1.x500.RDN(
+                        org.bouncycastle.asn1.x500.style.BCStyle.CN,
+                        new org.bouncycastle.asn1.DERUTF8String("OTB3-" + "9".repeat(2_000)))});
+        PKCS10CertificationRequest csr = new JcaPKCS10CertificationRequestBuilder(longName, key.getPublic())
+                .build(new JcaContentSignerBuilder("SHA256withECDSA").build(key.getPrivate()));
+
+        assertThatThrownBy(() -> ca.signDeviceCsr(csr, "OTB3-000123", NOW, Duration.ofDays(365)))
+                .isInstanceOf(PkiException.class)
+                .hasMessageStartingWith("the certificate request is for OTB3-999")
+                .hasMessageEndingWith("…")
+                .satisfies(e -> assertThat(e.getMessage()).hasSize(CertificateAuthority.MAX_REFUSAL_LENGTH));
+    }
+
+    @Test
     void aCsrForAnRsaKeyIsRefused() throws Exception {
         KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
         rsa.initialize(2048);

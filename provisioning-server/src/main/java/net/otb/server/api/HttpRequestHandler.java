@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.io.IOException;
+import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -20,7 +21,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Turns a whole HTTP request into an {@link ApiRequest}, answers the routing refusals (400, 404, 405,
  * 415) itself and hands the rest to the worker pool. One request at a time per connection: reading
- * pauses until the answer is written, so pipelined requests are answered in order.
+ * pauses until the answer is written, so pipelined requests are answered in order. Requests that arrived in the
+ * same read (the decoder hands them over at once, whatever auto-read says) wait in this handler until the answer
+ * before them is written: answered out of order, a client would pair each answer with the wrong request (and an
+ * answer to a {@code HEAD} would lose its body to the next one's). One instance per channel.
  */
 final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
@@ -30,6 +34,10 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
     private final Dispatcher dispatcher;
     private final ExecutorService workers;
 
+    /** Pipelined requests waiting for the answer in progress; touched on the channel's loop only. */
+    private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
+    private boolean answering;
+
     HttpRequestHandler(Router router, Dispatcher dispatcher, ExecutorService workers) {
         this.router = router;
         this.dispatcher = dispatcher;
@@ -38,6 +46,25 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        if (answering) {
+            if (waiting.size() >= MAX_PIPELINED) {
+                LOG.debug("http {}: more than {} pipelined requests; closing", ctx.channel().remoteAddress(),
+                        MAX_PIPELINED);
+                ctx.close();
+                return;
+            }
+            waiting.add(request.retain());
+            return;
+        }
+        answer(ctx, request);
+    }
+
+    /** Requests one connection may send ahead of their answers before it is closed. */
+    static final int MAX_PIPELINED = 64;
+
+    private void answer(ChannelHandlerContext ctx, FullHttpRequest request) {
+        answering = true;
+        ctx.channel().config().setAutoRead(false);
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         String method = request.method().name();
         boolean head = method.equals("HEAD");
@@ -83,7 +110,6 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
             write(ctx, Dispatcher.problem(Problems.badRequest("malformed request: " + e.getMessage())), keepAlive, head);
             return;
         }
-        ctx.channel().config().setAutoRead(false);
         try {
             workers.execute(() -> {
                 Dispatcher.Rendered rendered = dispatcher.dispatch(match.route(), apiRequest);
@@ -104,16 +130,42 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
         return mediaType.equals("application/json") || mediaType.endsWith("+json");
     }
 
-    private static void write(ChannelHandlerContext ctx, Dispatcher.Rendered rendered, boolean keepAlive, boolean head) {
+    private void write(ChannelHandlerContext ctx, Dispatcher.Rendered rendered, boolean keepAlive, boolean head) {
         FullHttpResponse response = HttpApiServer.toResponse(rendered, keepAlive, head);
         if (keepAlive) {
-            ctx.writeAndFlush(response).addListener(f -> {
-                ctx.channel().config().setAutoRead(true);
-                ctx.read();
-            });
+            ctx.writeAndFlush(response).addListener(f -> next(ctx));
         } else {
+            releaseWaiting();
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
         }
+    }
+
+    /** The answer is written: the next pipelined request, or reading again. On the channel's loop. */
+    private void next(ChannelHandlerContext ctx) {
+        answering = false;
+        FullHttpRequest queued = waiting.poll();
+        if (queued == null) {
+            ctx.channel().config().setAutoRead(true);
+            ctx.read();
+            return;
+        }
+        try {
+            answer(ctx, queued);
+        } finally {
+            queued.release();
+        }
+    }
+
+    private void releaseWaiting() {
+        for (FullHttpRequest queued = waiting.poll(); queued != null; queued = waiting.poll()) {
+            queued.release();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        releaseWaiting();
+        super.channelInactive(ctx);
     }
 
     @Override

@@ -18,7 +18,9 @@ import org.slf4j.LoggerFactory;
  * transactions at READ COMMITTED where the rows that decide a change are locked with
  * {@code SELECT … FOR UPDATE}. A transaction that the database aborts for a conflict (serialization
  * failure, deadlock, lock timeout, H2's concurrent update) or that throws {@link RetryableConflict} is
- * rolled back and run again, a few times, with a small random pause. Thread-safe.
+ * rolled back and run again, a few times, with a small random pause. On an H2 file database a transaction
+ * that wrote returns only once its commit is forced to the disk ({@link GroupSync}: one {@code fsync} per group of
+ * concurrent commits); PostgreSQL does that itself ({@code fsync=on}, {@code synchronous_commit=on}). Thread-safe.
  */
 public final class Database implements AutoCloseable {
 
@@ -39,11 +41,14 @@ public final class Database implements AutoCloseable {
     private final HikariDataSource dataSource;
     private final Clock clock;
     private final RandomGenerator random;
+    /** {@code null} unless the database is an H2 file, whose commits this class forces to the disk. */
+    private final GroupSync groupSync;
 
-    private Database(HikariDataSource dataSource, Clock clock, RandomGenerator random) {
+    private Database(HikariDataSource dataSource, Clock clock, RandomGenerator random, GroupSync groupSync) {
         this.dataSource = dataSource;
         this.clock = clock;
         this.random = random;
+        this.groupSync = groupSync;
     }
 
     /**
@@ -96,8 +101,19 @@ public final class Database implements AutoCloseable {
             dataSource.close();
             throw new StoreException("cannot migrate the schema of " + redact(config.jdbcUrl()) + ": " + rootMessage(e), e);
         }
-        LOG.info("store open: {}", redact(config.jdbcUrl()));
-        return new Database(dataSource, clock, random);
+        GroupSync groupSync = null;
+        if (GroupSync.appliesTo(config.jdbcUrl())) {
+            try (Connection connection = dataSource.getConnection()) {
+                GroupSync.check(connection);
+            } catch (SQLException e) {
+                dataSource.close();
+                throw new StoreException("cannot force the commits of " + redact(config.jdbcUrl())
+                        + " to the disk (CHECKPOINT SYNC; the H2 user must be an admin): " + e.getMessage(), e);
+            }
+            groupSync = new GroupSync();
+        }
+        LOG.info("store open: {}{}", redact(config.jdbcUrl()), groupSync == null ? "" : " (fsync per group commit)");
+        return new Database(dataSource, clock, random, groupSync);
     }
 
     public DataSource dataSource() {
@@ -152,6 +168,16 @@ public final class Database implements AutoCloseable {
                 } catch (RuntimeException | Error e) {
                     rollback(connection);
                     throw e;
+                }
+                if (groupSync != null && tx.wrote()) {
+                    // outside the retry above: the work is committed and must never run twice
+                    try {
+                        groupSync.afterCommit(connection);
+                    } catch (SQLException e) {
+                        // committed, perhaps not on the disk: not answered as done; the sweeps derive the rest
+                        throw new StoreException("committed, but cannot force the commit to the disk: "
+                                + e.getMessage(), e);
+                    }
                 }
             } catch (SQLException e) {
                 throw new StoreException("database unavailable: " + e.getMessage(), e);

@@ -34,6 +34,9 @@ public final class Tx {
     public record Principal(String application, long consumer) {
     }
 
+    /** Whether a statement that may write ran: only then must the commit be forced to the disk. */
+    private boolean wrote;
+
     Tx(Connection connection, Clock clock) {
         this.connection = connection;
         this.clock = clock;
@@ -51,6 +54,8 @@ public final class Tx {
 
     /** The JDBC connection, for statements the helpers below do not cover. Never commit or close it. */
     public Connection connection() {
+        // what the caller runs on it is unknown: count it as a write
+        wrote = true;
         return connection;
     }
 
@@ -76,8 +81,13 @@ public final class Tx {
         return afterCommit;
     }
 
+    boolean wrote() {
+        return wrote;
+    }
+
     /** Executes an INSERT, UPDATE or DELETE and returns the row count. */
     public int update(String sql, Object... args) throws SQLException {
+        wrote = true;
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
             bind(statement, args);
             return statement.executeUpdate();
@@ -92,6 +102,7 @@ public final class Tx {
         if (rows.isEmpty()) {
             return 0;
         }
+        wrote = true;
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
             for (Object[] args : rows) {
                 bind(statement, args);
@@ -117,6 +128,7 @@ public final class Tx {
 
     /** Executes an INSERT into a table with an identity column {@code id} and returns the new id. */
     public long insert(String sql, Object... args) throws SQLException {
+        wrote = true;
         try (PreparedStatement statement = connection.prepareStatement(sql, new String[] {"id"})) {
             bind(statement, args);
             statement.executeUpdate();

@@ -51,9 +51,15 @@ public final class ChildServer implements AutoCloseable {
      * on a folder, makes one credential per role with {@code otb-server create-credential} (same store options).
      */
     public static ChildServer start(Path dataDir, String... args) throws IOException {
+        return start(List.of(), dataDir, args);
+    }
+
+    /** The same under a wrapper command, e.g. {@code strace -f -o FILE}, put before {@code java}. */
+    public static ChildServer start(List<String> wrapper, Path dataDir, String... args) throws IOException {
         createCredentials(dataDir, args);
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        List<String> command = new ArrayList<>(wrapper);
+        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", classpath, ServerMain.class.getName(),
                 "--data-dir", dataDir.toString(), "--agent-port", "0", "--http-port", "0"));
         command.addAll(List.of(args));
