@@ -4,6 +4,7 @@ import java.util.concurrent.Callable;
 import net.otb.simulator.bench.BenchCommand;
 import net.otb.simulator.bench.BenchServerCommand;
 import net.otb.simulator.bench.LatencyCommand;
+import net.otb.simulator.campaign.CampaignCommand;
 import net.otb.simulator.demo.DemoCommand;
 import net.otb.simulator.fleet.FleetCommand;
 import net.otb.simulator.scenario.ScenarioCommand;
@@ -11,13 +12,13 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * {@code java -jar otb-simulator.jar demo|fleet|scenario|bench|latency}. Logging is quiet (warnings only) unless
+ * {@code java -jar otb-simulator.jar demo|fleet|scenario|bench|latency|campaign}. Logging is quiet (warnings only) unless
  * {@code -Dorg.slf4j.simpleLogger.defaultLogLevel=info} is given: the commands print their own steps.
  */
 @Command(name = "simulator", mixinStandardHelpOptions = true, version = "otb-simulator 0.1.0",
-        description = "Simulated OverTheBox hardware and fleets of real agents: demo, fleet, scenario, bench, latency.",
+        description = "Simulated OverTheBox hardware and fleets of real agents: demo, fleet, scenario, bench, latency, campaign.",
         subcommands = {DemoCommand.class, FleetCommand.class, ScenarioCommand.class, BenchCommand.class,
-                BenchServerCommand.class, LatencyCommand.class})
+                BenchServerCommand.class, LatencyCommand.class, CampaignCommand.class})
 public final class SimulatorMain implements Callable<Integer> {
 
     @Override
