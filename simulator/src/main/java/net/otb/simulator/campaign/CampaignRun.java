@@ -59,7 +59,8 @@ final class CampaignRun {
 
     /** What a run found. */
     record Result(RunConfig config, List<Violation> violations, Map<FaultKind, Integer> faults, int migrations,
-                  int calls, Duration took, Path folder, Ledger ledger, String jdbcUrl, String jdbcUser) {
+                  int calls, Duration took, Path folder, Ledger ledger, String jdbcUrl, String jdbcUser,
+                  String jdbcPassword) {
         boolean passed() {
             return violations.isEmpty();
         }
@@ -105,6 +106,7 @@ final class CampaignRun {
     private String jdbcUser;
     private String jdbcPassword;
     private String database;
+    private java.io.PrintWriter schedule;
 
     CampaignRun(RunConfig config, Path parent, PrivatePostgres postgres) throws IOException {
         if (config.store() == RunConfig.Store.POSTGRES && postgres == null) {
@@ -145,7 +147,7 @@ final class CampaignRun {
         }
         migrations = outcome.migrationsChecked();
         Result result = new Result(config, List.copyOf(violations), Map.copyOf(faults), migrations, calls,
-                Duration.ofNanos(System.nanoTime() - began), folder, ledger, jdbcUrl, jdbcUser);
+                Duration.ofNanos(System.nanoTime() - began), folder, ledger, jdbcUrl, jdbcUser, jdbcPassword);
         if (result.passed() && !keep) {
             if (database != null) {
                 postgres.dropDatabase(database);
@@ -157,7 +159,15 @@ final class CampaignRun {
 
     // ---------------------------------------------------------------- set-up
 
+    /** One line of the run's {@code schedule.log}: what was done when, and what came back (for a post-mortem). */
+    private void note(String format, Object... args) {
+        if (schedule != null) {
+            schedule.printf("%s step %d: %s%n", java.time.Instant.now(), step, String.format(format, args));
+        }
+    }
+
     private void setUp() throws Exception {
+        schedule = new java.io.PrintWriter(Files.newBufferedWriter(folder.resolve("schedule.log")), true);
         Path data = Files.createDirectories(folder.resolve("server"));
         List<String> options = new ArrayList<>(List.of("--timings=5,3,2,1"));
         if (config.store() == RunConfig.Store.POSTGRES) {
@@ -173,7 +183,9 @@ final class CampaignRun {
             jdbcUser = h2.user();
             jdbcPassword = h2.password();
         }
-        server = new ChildServer(data, "openssl", List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
+        server = new ChildServer(data, "openssl", List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-Dorg.slf4j.simpleLogger.showDateTime=true", "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
+                "-Dorg.slf4j.simpleLogger.log.net.otb.server.migration=info"),
                 options, folder.resolve("server.log"));
         server.start();
         serverUp = true;
@@ -241,10 +253,12 @@ final class CampaignRun {
             api.post("/1.0/admin/devices", ServerApi.body("serial", box.serial(), "model", box.model()));
         }
         List<String> initialOffers = List.of("starter.v1", "business.v1", "plus.v1");
+        String firstOffer = null;
         for (Ledger.Service service : ledger.services.values()) {
+            String offer = initialOffers.get(random.nextInt(initialOffers.size()));
+            firstOffer = firstOffer == null ? offer : firstOffer;
             api.post("/1.0/admin/services", ServerApi.body("serviceName", service.name(), "account", "campaign",
-                    "offer", initialOffers.get(random.nextInt(initialOffers.size())), "serviceIp", service.serviceIp(),
-                    "deviceId", service.firstBox()));
+                    "offer", offer, "serviceIp", service.serviceIp(), "deviceId", service.firstBox()));
         }
         contactId = api.post("/1.0/me/contact", ServerApi.body("name", "Camille Martin", "street", "2 rue Kellermann",
                 "postcode", "59100", "city", "Roubaix", "country", "FR", "phone", "+33 3 20 00 00 00", "default", true))
@@ -258,44 +272,44 @@ final class CampaignRun {
         awaitConverged(Duration.ofSeconds(90), false);
         // every run checks at least one migration and one refund: a change without a box, paid at once
         String first = ledger.services.keySet().iterator().next();
-        orderWithoutBox(first, true);
+        orderWithoutBox(first, firstOffer.equals("starter.v1") ? "business.v1" : "starter.v1", true);
     }
 
     // ---------------------------------------------------------------- the schedule
 
     private void act() throws Exception {
         int roll = random.nextInt(100);
-        if (roll < 14) {
+        if (roll < 16) {
             orderWithoutBox(randomService(), random.nextInt(10) < 6);
-        } else if (roll < 22) {
+        } else if (roll < 26) {
             orderWithBox();
-        } else if (roll < 34) {
+        } else if (roll < 40) {
             payOne();
-        } else if (roll < 38) {
-            cancelOne();
         } else if (roll < 44) {
+            cancelOne();
+        } else if (roll < 50) {
             shipOne();
-        } else if (roll < 52) {
+        } else if (roll < 58) {
             bulkChange();
-        } else if (roll < 54) {
-            revokeSpare();
         } else if (roll < 60) {
-            killServer();
+            revokeSpare();
         } else if (roll < 65) {
-            killChildAgent();
+            killServer();
         } else if (roll < 69) {
+            killChildAgent();
+        } else if (roll < 72) {
             crashBox();
-        } else if (roll < 75) {
+        } else if (roll < 77) {
             cutLink();
-        } else if (roll < 78) {
+        } else if (roll < 80) {
             dropLink();
-        } else if (roll < 83) {
+        } else if (roll < 84) {
             failApplies();
         } else if (roll < 87) {
             slowApplies();
-        } else if (roll < 93) {
+        } else if (roll < 92) {
             loseConfirm();
-        } else if (roll < 97) {
+        } else if (roll < 96) {
             restartPostgres();
         } else {
             // a quiet step: the fleet and the server catch up
@@ -313,7 +327,10 @@ final class CampaignRun {
     }
 
     private void orderWithoutBox(String service, boolean payNow) throws InterruptedException {
-        String offer = OFFERS.get(random.nextInt(OFFERS.size()));
+        orderWithoutBox(service, OFFERS.get(random.nextInt(OFFERS.size())), payNow);
+    }
+
+    private void orderWithoutBox(String service, String offer, boolean payNow) throws InterruptedException {
         Ledger.Order order = new Ledger.Order(nextKey("order"), service, offer, null);
         ledger.orders.put(order.key, order);
         submit(new Call("/1.0/overTheBox/" + service + "/migration/changeOffers", ServerApi.body("offer", offer,
@@ -451,6 +468,7 @@ final class CampaignRun {
     }
 
     private void count(FaultKind kind) {
+        note("fault %s", kind.label());
         faults.merge(kind, 1, Integer::sum);
     }
 
@@ -472,6 +490,7 @@ final class CampaignRun {
         if (!serverUp) {
             server.start();
             serverUp = true;
+            note("server restarted");
         }
     }
 
@@ -482,6 +501,7 @@ final class CampaignRun {
         }
         ChildAgent child = running.get(random.nextInt(running.size()));
         count(FaultKind.AGENT_KILL);
+        note("  on %s", child.serial());
         child.kill();
         later(0, 3, () -> restartChild(child));
     }
@@ -489,6 +509,7 @@ final class CampaignRun {
     private void restartChild(ChildAgent child) throws IOException {
         if (!child.running() && !decommissioned(child.stateDirectory())) {
             child.start();
+            note("agent %s restarted", child.serial());
         }
     }
 
@@ -505,6 +526,7 @@ final class CampaignRun {
             return;
         }
         count(FaultKind.BOX_CRASH);
+        note("  on %s", device.serial());
         device.box().faults().crashOnNextApply();
         later(2, 5, () -> powerOn(device));
     }
@@ -529,6 +551,7 @@ final class CampaignRun {
         }
         LinkCutter cutter = cutters.get(serial);
         count(FaultKind.LINK_CUT);
+        note("  on %s", serial);
         cutter.cut();
         later(1, 4, cutter::restore);
     }
@@ -545,6 +568,7 @@ final class CampaignRun {
         SimulatedDevice device = randomLiveDevice();
         if (device != null) {
             count(FaultKind.APPLY_FAILURE);
+            note("  on %s", device.serial());
             device.box().faults().rejectNextApplies(1 + random.nextInt(2), "campaign: the shaper refused the rates");
         }
     }
@@ -553,6 +577,7 @@ final class CampaignRun {
         SimulatedDevice device = randomLiveDevice();
         if (device != null) {
             count(FaultKind.SLOW_APPLY);
+            note("  on %s", device.serial());
             Faults f = device.box().faults();
             f.slowApplies(Duration.ofMillis(500 + random.nextInt(3_500)));
             later(2, 5, () -> f.slowApplies(Duration.ZERO));
@@ -563,6 +588,7 @@ final class CampaignRun {
         SimulatedDevice device = randomLiveDevice();
         if (device != null) {
             count(FaultKind.LOST_CONFIRM);
+            note("  on %s", device.serial());
             LinkCutter cutter = cutters.get(device.serial());
             device.box().faults().afterNextApply(cutter::cut);
             later(3, 6, cutter::restore);
@@ -583,6 +609,7 @@ final class CampaignRun {
         if (!postgresUp) {
             postgres.start();
             postgresUp = true;
+            note("postgres restarted");
         }
     }
 
@@ -614,19 +641,26 @@ final class CampaignRun {
     private boolean send(Call call) throws InterruptedException {
         calls++;
         try {
-            call.ok().accept(api.post(call.path(), call.body(), call.key()));
+            JsonNode answer = api.post(call.path(), call.body(), call.key());
+            note("POST %s key %s → %s", call.path(), call.key(), abbreviate(answer));
+            call.ok().accept(answer);
             return true;
         } catch (ServerApi.ApiException e) {
+            note("POST %s key %s → %s", call.path(), call.key(), e.getMessage());
             if (e.status() >= 500) {
-                LOG.debug("{} → {}: retried later", call.path(), e.getMessage());
                 return false;
             }
             call.refused().accept(e);
             return true;
         } catch (IOException e) {
-            LOG.debug("{} unanswered ({}): retried later", call.path(), e.toString());
+            note("POST %s key %s unanswered (%s): retried later", call.path(), call.key(), e);
             return false;
         }
+    }
+
+    private static String abbreviate(JsonNode answer) {
+        String text = answer.toString();
+        return text.length() > 300 ? text.substring(0, 300) + "…" : text;
     }
 
     private void retryPending(int max) throws InterruptedException {
@@ -771,6 +805,10 @@ final class CampaignRun {
     }
 
     private void tearDown() {
+        note("tear-down");
+        if (schedule != null) {
+            schedule.close();
+        }
         for (ChildAgent child : children.values()) {
             try {
                 child.stop();
