@@ -32,6 +32,7 @@ public final class Campaign {
     private final int runs;
     private final Path work;
     private final boolean keep;
+    private final Duration budget;
 
     /**
      * @param first the first run's settings (its seed is the campaign's)
@@ -39,6 +40,11 @@ public final class Campaign {
      * @param keep keep every run's folder, passed or not
      */
     public Campaign(RunConfig first, int runs, Path work, boolean keep) {
+        this(first, runs, work, keep, null);
+    }
+
+    /** @param budget no run starts after this much time (the runs done are reported), or null for none */
+    public Campaign(RunConfig first, int runs, Path work, boolean keep, Duration budget) {
         if (runs < 1) {
             throw new IllegalArgumentException("runs must be at least 1, got " + runs);
         }
@@ -46,6 +52,7 @@ public final class Campaign {
         this.runs = runs;
         this.work = work;
         this.keep = keep;
+        this.budget = budget;
     }
 
     /** The seed of run {@code index}. */
@@ -62,6 +69,7 @@ public final class Campaign {
         int migrations = 0;
         int calls = 0;
         int violations = 0;
+        int done = 0;
         List<String> failedSeeds = new ArrayList<>();
         // a campaign killed half-way must not leave its server and agent JVMs behind (only this JVM's own children)
         Thread reaper = new Thread(() -> ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly),
@@ -70,6 +78,11 @@ public final class Campaign {
         PrivatePostgres postgres = first.store() == RunConfig.Store.POSTGRES ? PrivatePostgres.start(work) : null;
         try {
             for (int i = 0; i < runs; i++) {
+                if (budget != null && System.nanoTime() - began > budget.toNanos()) {
+                    out.printf("time budget of %d min reached: %d of %d runs done%n", budget.toMinutes(), i, runs);
+                    break;
+                }
+                done++;
                 RunConfig config = first.withSeed(seedOf(first.seed(), i));
                 CampaignRun.Result result;
                 try {
@@ -116,7 +129,7 @@ public final class Campaign {
                 }
             }
         }
-        Summary summary = new Summary(runs, failed, labErrors, Map.copyOf(faults), migrations, calls, violations,
+        Summary summary = new Summary(done, failed, labErrors, Map.copyOf(faults), migrations, calls, violations,
                 Duration.ofNanos(System.nanoTime() - began), List.copyOf(failedSeeds));
         print(summary, out);
         return summary;

@@ -36,6 +36,9 @@ public final class CampaignCommand implements Callable<Integer> {
     @Option(names = "--work", description = "the runs' scratch folder (default: a new temporary folder)")
     Path work;
 
+    @Option(names = "--max-minutes", description = "start no run after this many minutes (default: no limit)")
+    Integer maxMinutes;
+
     @Option(names = "--keep", description = "keep every run's folder, not only the failing ones'")
     boolean keep;
 
@@ -52,7 +55,8 @@ public final class CampaignCommand implements Callable<Integer> {
         Path folder = work != null ? work : java.nio.file.Files.createTempDirectory("otb-campaign-");
         System.out.println("campaign seed " + root + " (" + runs + " runs on " + config.store().wire() + ", work "
                 + folder + ")");
-        Campaign.Summary summary = new Campaign(config, runs, folder, keep).run(System.out);
+        Campaign.Summary summary = new Campaign(config, runs, folder, keep,
+                maxMinutes == null ? null : java.time.Duration.ofMinutes(maxMinutes)).run(System.out);
         return summary.passed() ? 0 : 1;
     }
 }
