@@ -71,11 +71,18 @@ public final class Campaign {
         int violations = 0;
         int done = 0;
         List<String> failedSeeds = new ArrayList<>();
-        // a campaign killed half-way must not leave its server and agent JVMs behind (only this JVM's own children)
-        Thread reaper = new Thread(() -> ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly),
-                "campaign-reaper");
+        // a campaign killed half-way must not leave its server and agent JVMs behind (only this JVM's own children),
+        // nor its PostgreSQL (pg_ctl daemonizes it: not a descendant)
+        PrivatePostgres[] started = new PrivatePostgres[1];
+        Thread reaper = new Thread(() -> {
+            ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
+            if (started[0] != null) {
+                started[0].close();
+            }
+        }, "campaign-reaper");
         Runtime.getRuntime().addShutdownHook(reaper);
         PrivatePostgres postgres = first.store() == RunConfig.Store.POSTGRES ? PrivatePostgres.start(work) : null;
+        started[0] = postgres;
         try {
             for (int i = 0; i < runs; i++) {
                 if (budget != null && System.nanoTime() - began > budget.toNanos()) {
@@ -114,6 +121,7 @@ public final class Campaign {
             }
         } finally {
             if (postgres != null) {
+                started[0] = null;
                 postgres.close();
             }
             try {

@@ -730,6 +730,11 @@ final class CampaignRun {
                     behind.add(service.name());
                 }
             }
+            for (String replaced : ledger.replacedBoxes()) {
+                if (!decommissioned(ledger.boxes.get(replaced).stateDirectory())) {
+                    behind.add(replaced + " (to decommission)");
+                }
+            }
             if (behind.isEmpty()) {
                 return;
             }

@@ -292,6 +292,7 @@ final class Checker {
     private void checkBoxes(Connection c) throws SQLException, IOException {
         Map<String, String> ipOf = new HashMap<>();
         ledger.services.values().forEach(s -> ipOf.put(s.name(), s.serviceIp()));
+        java.util.Set<String> replaced = ledger.replacedBoxes();
         for (Ledger.Box box : ledger.boxes.values()) {
             List<AppliedHistory.Entry> history;
             try {
@@ -340,6 +341,14 @@ final class Checker {
                 state = AppliedHistory.readState(box.stateDirectory().resolve("state.json"));
             } catch (IOException | RuntimeException e) {
                 violation("state-file", box.serial() + ": " + e.getMessage());
+                continue;
+            }
+            if (replaced.contains(box.serial())) {
+                if (state.decommissioned() == null) {
+                    violation("paid-applied", box.serial() + ": replaced by another box, never decommissioned (it "
+                            + "still holds " + (state.applied() == null ? "nothing" : "generation "
+                            + state.applied().generation() + " of " + state.applied().serviceName()) + ")");
+                }
                 continue;
             }
             if (state.applied() == null && state.decommissioned() == null && !history.isEmpty()) {

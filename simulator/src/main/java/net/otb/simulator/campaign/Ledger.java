@@ -70,6 +70,24 @@ final class Ledger {
         return null;
     }
 
+    /** The boxes a service was bound to before its last box: each must end decommissioned. */
+    Set<String> replacedBoxes() {
+        Set<String> replaced = new LinkedHashSet<>();
+        for (Service service : services.values()) {
+            String bound = boundBox(service.name());
+            if (!service.firstBox().equals(bound)) {
+                replaced.add(service.firstBox());
+            }
+            for (Order order : orders.values()) {
+                if (order.service.equals(service.name()) && order.shippedBox != null && order.payAnswered
+                        && !order.shippedBox.equals(bound)) {
+                    replaced.add(order.shippedBox);
+                }
+            }
+        }
+        return replaced;
+    }
+
     /** The box bound to {@code service} in the end: the shipped one of its last received migration, else its first. */
     String boundBox(String service) {
         String box = services.get(service).firstBox();
