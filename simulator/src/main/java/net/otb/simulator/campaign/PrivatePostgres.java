@@ -50,7 +50,10 @@ final class PrivatePostgres implements AutoCloseable {
     static PrivatePostgres start(Path parent) throws IOException, InterruptedException {
         Path bin = findBin();
         boolean root = "root".equals(System.getProperty("user.name"));
-        Path folder = Files.createTempDirectory(parent, "postgres-");
+        // in the temporary folder itself, not under the campaign's work folder: that one may be private to root
+        // (createTempDirectory makes it rwx------), and the postgres user must reach its data folder
+        Path folder = root ? Files.createTempDirectory("otb-campaign-postgres-") : Files.createTempDirectory(parent,
+                "postgres-");
         PrivatePostgres pg = new PrivatePostgres(bin, folder, freePort(), root);
         if (root) {
             pg.run(List.of("chown", "postgres:postgres", folder.toString()), false);
