@@ -643,6 +643,7 @@ final class CampaignRun {
         try {
             JsonNode answer = api.post(call.path(), call.body(), call.key());
             note("POST %s key %s → %s", call.path(), call.key(), abbreviate(answer));
+            ledger.answeredKeys.put(call.key(), call.path());
             call.ok().accept(answer);
             return true;
         } catch (ServerApi.ApiException e) {

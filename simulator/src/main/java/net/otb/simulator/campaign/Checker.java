@@ -62,6 +62,7 @@ final class Checker {
         try (Connection c = DriverManager.getConnection(jdbcUrl, user, password)) {
             c.setReadOnly(true);
             checkOrders(c);
+            checkKeys(c);
             checkProfiles(c);
             migrations = checkMigrations(c);
             checkRefunds(c);
@@ -124,6 +125,19 @@ final class Checker {
             if (paidEvents != paidOrders) {
                 violation("answered-once", service + ": " + paidOrders + " paid orders but " + paidEvents
                         + " migration.paid audit events");
+            }
+        }
+    }
+
+    /** An answered request's first answer is kept with its key, in the same transaction as its change. */
+    private void checkKeys(Connection c) throws SQLException {
+        for (Map.Entry<String, String> key : ledger.answeredKeys.entrySet()) {
+            List<Object[]> rows = rows(c, "SELECT path, status FROM idempotency_keys WHERE idem_key = ?", key.getKey());
+            if (rows.size() != 1 || !key.getValue().equals(rows.get(0)[0])
+                    || ((Number) rows.get(0)[1]).intValue() / 100 != 2) {
+                violation("answered-once", "POST " + key.getValue() + " (key " + key.getKey() + ") was answered, but "
+                        + (rows.isEmpty() ? "its key and answer are not in the store: the change was lost"
+                        : "the store keeps " + rows.get(0)[1] + " for " + rows.get(0)[0]));
             }
         }
     }

@@ -58,6 +58,8 @@ final class Ledger {
     final Set<String> revoked = new LinkedHashSet<>();
     /** State files found unreadable or incomplete while the run went on, with when. */
     final List<String> stateFileProblems = new ArrayList<>();
+    /** Every call answered 2xx, by idempotency key: the store must hold each key's first answer. */
+    final Map<String, String> answeredKeys = new LinkedHashMap<>();
     /** Requests that never got an answer, even after the end phase's retries. */
     final List<String> unanswered = new ArrayList<>();
 

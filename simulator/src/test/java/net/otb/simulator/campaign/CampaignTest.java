@@ -82,6 +82,11 @@ class CampaignTest {
                     + "SELECT migration_id, order_id, service_name, old_offer, old_monthly_cents, effective_date, "
                     + "day_of_month, days_in_month, refunded_days, amount_cents, created_at FROM refunds "
                     + "WHERE id = (SELECT MIN(id) FROM refunds)");
+            // an answered request whose change (and kept answer) the store lost
+            try (PreparedStatement p = c.prepareStatement("DELETE FROM idempotency_keys WHERE idem_key = ?")) {
+                p.setString(1, ledger.answeredKeys.keySet().iterator().next());
+                p.executeUpdate();
+            }
             // a push task left doing
             s.execute("UPDATE push_tasks SET state = 'doing' WHERE id = (SELECT MAX(id) FROM push_tasks)");
             try (PreparedStatement p = c.prepareStatement("UPDATE services SET service_ip = '100.127.255.254' "
@@ -107,6 +112,8 @@ class CampaignTest {
                 "task-doing", "service-ip", "answered-once");
         assertThat(found).as("the duplicated refund is named").anyMatch(v -> v.invariant().equals("refund-once")
                 && v.detail().contains("has 2 refunds"));
+        assertThat(found).as("the lost answer is named").anyMatch(v -> v.invariant().equals("answered-once")
+                && v.detail().contains("the change was lost"));
         assertThat(found).as("the stale apply is named").anyMatch(v -> v.invariant().equals("generation-order")
                 && v.detail().contains("applied generation 1 of " + service));
     }
