@@ -343,6 +343,17 @@ final class Checker {
                             + entry.serviceName() + " after it had confirmed generation " + confirmedSoFar);
                 }
                 highest.merge(entry.serviceName(), entry.generation(), Math::max);
+                List<Object[]> stored = rows(c, "SELECT offer, down_kbps, up_kbps FROM desired_profiles "
+                        + "WHERE service_name = ? AND generation = ?", entry.serviceName(), entry.generation());
+                if (stored.size() != 1 || !entry.offer().equals(stored.get(0)[0])
+                        || entry.downKbps() != ((Number) stored.get(0)[1]).longValue()
+                        || entry.upKbps() != ((Number) stored.get(0)[2]).longValue()) {
+                    violation("generation-order", at + ": applied generation " + entry.generation() + " of "
+                            + entry.serviceName() + " as " + entry.offer() + ", but the store's generation "
+                            + entry.generation() + " is " + (stored.isEmpty() ? "missing" : stored.get(0)[0]
+                            + " " + stored.get(0)[1] + "/" + stored.get(0)[2] + " kbit/s")
+                            + " (a generation given out twice)");
+                }
             }
             if (highest.size() > 1) {
                 violation("service-ip", box.serial() + ": applied profiles of several services " + highest.keySet());
