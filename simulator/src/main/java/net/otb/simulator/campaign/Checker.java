@@ -204,7 +204,10 @@ final class Checker {
                 continue;
             }
             String bound = (String) m[7];
-            if (m[4] != null && !String.valueOf(m[5]).equals(bound)) {
+            // a later box migration of the same service moves it again: only the last one's box stays bound
+            long laterBoxMigrations = count(c, "SELECT COUNT(*) FROM migrations WHERE service_name = ? AND id > ? "
+                    + "AND state = 'done' AND hardware IS NOT NULL", m[2], m[0]);
+            if (m[4] != null && laterBoxMigrations == 0 && !String.valueOf(m[5]).equals(bound)) {
                 violation("paid-applied", label + ": shipped " + m[5] + " but the service is bound to " + bound);
             }
             long generation = ((Number) m[6]).longValue();
