@@ -5,6 +5,7 @@ import net.otb.simulator.bench.BenchCommand;
 import net.otb.simulator.bench.BenchServerCommand;
 import net.otb.simulator.bench.LatencyCommand;
 import net.otb.simulator.bench.SessionBench;
+import net.otb.simulator.campaign.CampaignCommand;
 import net.otb.simulator.demo.DemoCommand;
 import net.otb.simulator.fleet.FleetCommand;
 import net.otb.simulator.scenario.ScenarioCommand;
@@ -12,13 +13,13 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * {@code java -jar otb-simulator.jar demo|fleet|scenario|bench|latency|session-bench}. Logging is quiet (warnings only) unless
+ * {@code java -jar otb-simulator.jar demo|fleet|scenario|bench|latency|session-bench|campaign}. Logging is quiet (warnings only) unless
  * {@code -Dorg.slf4j.simpleLogger.defaultLogLevel=info} is given: the commands print their own steps.
  */
 @Command(name = "simulator", mixinStandardHelpOptions = true, version = "otb-simulator 0.1.0",
-        description = "Simulated OverTheBox hardware and fleets of real agents: demo, fleet, scenario, bench, latency, session-bench.",
+        description = "Simulated OverTheBox hardware and fleets of real agents: demo, fleet, scenario, bench, latency, session-bench, campaign.",
         subcommands = {DemoCommand.class, FleetCommand.class, ScenarioCommand.class, BenchCommand.class,
-                BenchServerCommand.class, LatencyCommand.class, SessionBench.class})
+                BenchServerCommand.class, LatencyCommand.class, SessionBench.class, CampaignCommand.class})
 public final class SimulatorMain implements Callable<Integer> {
 
     @Override

@@ -19,6 +19,7 @@ import net.otb.server.ServerConfig;
 import net.otb.server.desired.DesiredStateEngine;
 import net.otb.server.device.ServiceStatus;
 import net.otb.server.gateway.GatewayConfig;
+import net.otb.server.store.StoreConfig;
 import net.otb.simulator.fleet.FleetConfig;
 import net.otb.simulator.hardware.BoxModel;
 import net.otb.simulator.lab.Provisioning;
@@ -68,6 +69,20 @@ public final class BenchServerCommand implements Callable<Integer> {
     @Option(names = "--db-stripes", defaultValue = "8")
     int dbStripes;
 
+    /** Another store than the embedded H2 in {@code --data} (the fault campaign's PostgreSQL). */
+    @Option(names = "--jdbc-url")
+    String jdbcUrl;
+
+    @Option(names = "--jdbc-user")
+    String jdbcUser;
+
+    @Option(names = "--jdbc-password")
+    String jdbcPassword;
+
+    /** {@code heartbeat,confirm,ackTimeout,sweep} in seconds (the fault campaign's short periods); the bench's by default. */
+    @Option(names = "--timings", split = ",")
+    int[] timings;
+
     @Override
     public Integer call() throws Exception {
         PrintStream out = System.out;
@@ -76,7 +91,16 @@ public final class BenchServerCommand implements Callable<Integer> {
         // a generous handshake and hello timeout: on a loaded machine a ramp of thousands queues up
         GatewayConfig gateway = new GatewayConfig(d.host(), agentPort, 30, 30, 30, 30, 10, d.maxRollbackRepush(),
                 1_000_000, 1_000_000, 1_000_000, 2, ioThreads, dbStripes);
+        if (timings != null) {
+            if (timings.length != 4) {
+                throw new IllegalArgumentException("--timings takes heartbeat,confirm,ackTimeout,sweep");
+            }
+            gateway = gateway.withTimings(timings[0], timings[1], timings[2], timings[3]);
+        }
         ServerConfig config = base.withGateway(gateway).withHttp(base.http().withPort(httpPort));
+        if (jdbcUrl != null) {
+            config = config.withStore(new StoreConfig(jdbcUrl, jdbcUser, jdbcPassword, base.store().poolSize()));
+        }
         try (ProvisioningServer server = ProvisioningServer.builder(config).clock(Clock.systemUTC())
                 .random(new SecureRandom()).build()) {
             ProvisioningServer.Ports ports = server.start();

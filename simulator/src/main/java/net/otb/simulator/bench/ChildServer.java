@@ -35,6 +35,7 @@ public final class ChildServer implements ServerHandle {
     private final String tls;
     private final List<String> jvmOptions;
     private final Path log;
+    private final List<String> serverOptions;
     private Process process;
     private BufferedReader replies;
     private BufferedWriter commands;
@@ -50,9 +51,15 @@ public final class ChildServer implements ServerHandle {
     }
 
     public ChildServer(Path data, String tls, List<String> jvmOptions, Path log) {
+        this(data, tls, jvmOptions, List.of(), log);
+    }
+
+    /** @param serverOptions more options of {@link BenchServerCommand}, e.g. {@code --jdbc-url=…}, {@code --timings=…} */
+    public ChildServer(Path data, String tls, List<String> jvmOptions, List<String> serverOptions, Path log) {
         this.data = data;
         this.tls = tls;
         this.jvmOptions = List.copyOf(jvmOptions);
+        this.serverOptions = List.copyOf(serverOptions);
         this.log = log;
     }
 
@@ -75,6 +82,7 @@ public final class ChildServer implements ServerHandle {
         command.add("bench-server");
         command.add("--data=" + data);
         command.add("--tls=" + tls);
+        command.addAll(serverOptions);
         if (agentAddress != null) {
             command.add("--agent-port=" + agentAddress.port());
             command.add("--http-port=" + httpBase.getPort());

@@ -107,6 +107,17 @@ public final class ServerApi {
         return send(postRequest(path, body));
     }
 
+    /**
+     * POSTs {@code body} with the given idempotency key: an order system retrying a request whose answer it never
+     * got sends the same key again, and must get the first answer rather than a second order.
+     *
+     * @throws ApiException on an error status, with the problem's detail
+     * @throws IOException when the server cannot be reached
+     */
+    public JsonNode post(String path, Object body, String idempotencyKey) throws IOException, InterruptedException {
+        return send(postRequest(path, body, idempotencyKey));
+    }
+
     /** The same POST, without waiting: the fleet fires thousands at once. */
     public CompletableFuture<JsonNode> postAsync(String path, Object body) {
         HttpRequest request;
@@ -120,10 +131,14 @@ public final class ServerApi {
     }
 
     private HttpRequest postRequest(String path, Object body) throws JsonProcessingException {
+        return postRequest(path, body, UUID.randomUUID().toString());
+    }
+
+    private HttpRequest postRequest(String path, Object body, String idempotencyKey) throws JsonProcessingException {
         byte[] bytes = JSON.writeValueAsBytes(body == null ? Map.of() : body);
         HttpRequest.Builder builder = HttpRequest.newBuilder(base.resolve(path)).timeout(timeout)
                 .header("Content-Type", "application/json")
-                .header("Idempotency-Key", UUID.randomUUID().toString())
+                .header("Idempotency-Key", idempotencyKey)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(bytes));
         signer.sign("POST", base.resolve(path), new String(bytes, StandardCharsets.UTF_8))
                 .ifPresent(h -> builder.headers(h.asArray()));

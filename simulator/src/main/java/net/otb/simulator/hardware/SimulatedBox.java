@@ -48,6 +48,7 @@ public final class SimulatedBox implements DeviceBackend {
     private long applies;
     private boolean powered = true;
     private boolean ownsScheduler;
+    private volatile AppliedHistory history;
 
     public SimulatedBox(String serial, BoxModel model, String firmware, ScheduledExecutorService scheduler,
                         Clock clock, Faults faults, BoxListener listener) {
@@ -99,6 +100,7 @@ public final class SimulatedBox implements DeviceBackend {
         }
         synchronized (this) {
             if (powered && profile.equals(inForce)) {
+                record(profile);
                 done.complete(null);
                 return done;
             }
@@ -134,12 +136,25 @@ public final class SimulatedBox implements DeviceBackend {
             lastChange = clock.instant();
             applies++;
         }
+        record(profile);
         listener.applied(this, profile);
         Runnable after = faults.takeAfterApply();
         if (after != null) {
             after.run();
         }
         done.complete(null);
+    }
+
+    /** From now on every apply that completes is logged to {@code value} (null stops logging). */
+    public void recordAppliesTo(AppliedHistory value) {
+        history = value;
+    }
+
+    private void record(BandwidthProfile profile) {
+        AppliedHistory log = history;
+        if (log != null) {
+            log.applied(profile);
+        }
     }
 
     @Override

@@ -43,7 +43,7 @@ class H2FsyncTest {
         List<String> strace = List.of("strace", "-f", "--seccomp-bpf", "-qq", "-e", "signal=none", "-ttt", "-T", "-y",
                 "-e", "trace=fsync,fdatasync", "-o", log.toString());
         try (ChildServer child = ChildServer.start(strace, data)) {
-            Http http = new Http(child.httpPort());
+            Http http = child.http();
             String dbFile = data.resolve("otb.mv.db").toAbsolutePath().toString();
             for (int i = 0; i < CHANGES; i++) {
                 long sent = micros(Instant.now());
