@@ -132,8 +132,18 @@ public final class ChildServer implements AutoCloseable {
 
     /** Kills the JVM at once, as a crash would (SIGKILL). */
     public void kill() throws InterruptedException {
+        // under a wrapper (strace) the JVM is the wrapper's child, and a killed strace leaves its tracee running
+        List<ProcessHandle> descendants = process.descendants().toList();
+        descendants.forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
         process.waitFor(30, TimeUnit.SECONDS);
+        for (ProcessHandle descendant : descendants) {
+            try {
+                descendant.onExit().get(30, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                // gone or stuck: nothing more a test can do
+            }
+        }
     }
 
     /** Asks for a clean stop (SIGTERM) and returns the exit code. */
