@@ -488,6 +488,8 @@ final class CampaignRun {
 
     private void startServer() throws Exception {
         if (!serverUp) {
+            // a server that cannot open its store exits: its PostgreSQL comes back first
+            startPostgres();
             server.start();
             serverUp = true;
             note("server restarted");
