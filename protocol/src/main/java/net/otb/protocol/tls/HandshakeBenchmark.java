@@ -178,7 +178,7 @@ public final class HandshakeBenchmark implements Callable<Integer> {
                             + " CPU-second%s; %d failed; %.1f%% of them resumed (no chain checked)%s%n",
                     result.provider(), result.handshakes(), result.wallSeconds(), result.serverCpuSeconds(),
                     result.perCpuSecond(),
-                    fullPerCpu == null ? "" : String.format(", %.1fx the full ones (budget >= 4x)",
+                    fullPerCpu == null ? "" : String.format(", %.1fx the best full run (budget >= 4x)",
                             result.perCpuSecond() / fullPerCpu),
                     result.failures(), 100 * result.resumedShare(),
                     result.valid() ? "" : ": TOO FEW RESUMED, figures invalid");
