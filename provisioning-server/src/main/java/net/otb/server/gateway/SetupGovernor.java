@@ -12,7 +12,9 @@ import java.util.random.RandomGenerator;
  * <p>Capacity is measured, not configured: the set-ups completed per second over one-second windows. A window in
  * which the server was busy (set-ups waited, or some were refused) moves the estimate towards what it completed
  * (an average with weight 0.3); a quiet window only raises it when more completed than estimated (demonstrated
- * capacity). At most {@code max(minInFlight, capacity × targetSeconds)} set-ups are in flight; a connection
+ * capacity), and a second in which boxes were turned away while the admitted set-ups took less than half the
+ * target doubles it (the server had room the estimate had not seen: a storm's start). At most
+ * {@code max(minInFlight, capacity × targetSeconds)} set-ups are in flight; a connection
  * beyond that completes TLS and is told {@code retryAfter} within twice the time the set-ups in flight take at
  * that rate, so the boxes told to wait come back spread over what the server can take. Thread-safe.
  */
@@ -27,6 +29,7 @@ final class SetupGovernor {
     static final double TARGET_SECONDS = 2.0;
     static final double FLOOR_RATE = 20;
     static final int MAX_RETRY_SECONDS = 60;
+    static final double MAX_RATE = 100_000;
 
     private final Clock clock;
     private final RandomGenerator random;
@@ -38,6 +41,8 @@ final class SetupGovernor {
     private long windowStart;
     private int windowCompleted;
     private boolean windowBusy;
+    private boolean windowRefused;
+    private long windowLatencyMillis;
 
     SetupGovernor(Clock clock, RandomGenerator random) {
         this(clock, random, MIN_IN_FLIGHT, TARGET_SECONDS, INITIAL_RATE);
@@ -55,11 +60,12 @@ final class SetupGovernor {
     /** One admitted set-up; {@link #end} it once, when its hello is committed or its connection closes. */
     final class Setup {
         private final AtomicBoolean open = new AtomicBoolean(true);
+        private final long started = clock.millis();
 
         /** @param completed whether the set-up reached its hello's commit (the server did its work) */
         void end(boolean completed) {
             if (open.compareAndSet(true, false)) {
-                finished(completed);
+                finished(completed, started);
             }
         }
     }
@@ -72,6 +78,7 @@ final class SetupGovernor {
         roll();
         if (inFlight >= limit()) {
             windowBusy = true;
+            windowRefused = true;
             return null;
         }
         inFlight++;
@@ -94,11 +101,12 @@ final class SetupGovernor {
         return 1 + random.nextInt(window);
     }
 
-    private synchronized void finished(boolean completed) {
+    private synchronized void finished(boolean completed, long started) {
         roll();
         inFlight--;
         if (completed) {
             windowCompleted++;
+            windowLatencyMillis += Math.max(0, clock.millis() - started);
         }
     }
 
@@ -110,13 +118,20 @@ final class SetupGovernor {
             return;
         }
         double observed = windowCompleted * 1000.0 / elapsed;
-        if (windowBusy) {
+        double latencyMillis = windowCompleted == 0 ? Double.MAX_VALUE : windowLatencyMillis / (double) windowCompleted;
+        if (windowRefused && latencyMillis < targetSeconds * 500) {
+            // boxes were turned away while the admitted ones took less than half the target: the server has room the
+            // estimate has not seen (a storm's start, a JVM warming up): probe, doubling each such second
+            rate = Math.min(MAX_RATE, Math.max(rate, observed) * 2);
+        } else if (windowBusy) {
             rate = Math.max(FLOOR_RATE, 0.7 * rate + 0.3 * observed);
         } else if (observed > rate) {
             rate = observed;
         }
         windowStart = now;
         windowCompleted = 0;
+        windowLatencyMillis = 0;
+        windowRefused = false;
         windowBusy = inFlight * 2 >= limit();
     }
 

@@ -74,11 +74,32 @@ class SetupGovernorTest {
     }
 
     @Test
-    void theRateFollowsWhatABusyServerCompletesAndTheBoundWithIt() {
+    void theRateFollowsWhatABusyServerCompletesWhenItsSetUpsAreSlowAndTheBoundWithIt() {
+        HandClock clock = new HandClock();
+        SetupGovernor governor = new SetupGovernor(clock, new Random(1), 4, 1.0, 100);
+        assertThat(governor.limit()).isEqualTo(100);
+        // the bound full, boxes turned away, each set-up taking more than half the target (a server at capacity)
+        List<SetupGovernor.Setup> hanging = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            hanging.add(governor.admit());
+        }
+        assertThat(governor.admit()).as("the bound is full").isNull();
+        clock.advance(600);
+        for (SetupGovernor.Setup setup : hanging) {
+            setup.end(true);
+        }
+        clock.advance(500);
+        double after = governor.ratePerSecond();
+        // 100 completions over the 1.1 s window, no probe: 0.7 x 100 + 0.3 x 90.9
+        assertThat(after).isBetween(96.0, 99.0);
+        assertThat(governor.limit()).isEqualTo((int) Math.round(after));
+    }
+
+    @Test
+    void boxesTurnedAwayWhileTheAdmittedOnesAreQuickDoubleTheRate() {
         HandClock clock = new HandClock();
         SetupGovernor governor = new SetupGovernor(clock, new Random(1), 4, 2.0, 10);
-        assertThat(governor.limit()).isEqualTo(20);
-        // a busy second in which 100 set-ups complete, the bound always full: 19 hang, one at a time comes and goes
+        // a busy second in which 100 set-ups complete in 10 ms each while others are turned away
         for (int i = 0; i < 19; i++) {
             assertThat(governor.admit()).isNotNull();
         }
@@ -86,13 +107,11 @@ class SetupGovernorTest {
             SetupGovernor.Setup setup = governor.admit();
             assertThat(setup).isNotNull();
             assertThat(governor.admit()).as("the bound is full").isNull();
-            setup.end(true);
             clock.advance(10);
+            setup.end(true);
         }
         clock.advance(1);
-        double after = governor.ratePerSecond();
-        assertThat(after).as("0.7 x 10 + 0.3 x ~100").isBetween(30.0, 40.0);
-        assertThat(governor.limit()).isEqualTo((int) Math.round(after * 2.0));
+        assertThat(governor.ratePerSecond()).as("max(10, ~100) x 2").isBetween(190.0, 200.0);
     }
 
     @Test
