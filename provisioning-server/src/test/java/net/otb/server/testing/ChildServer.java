@@ -170,16 +170,18 @@ public final class ChildServer implements AutoCloseable {
     /** Pauses the JVM (SIGSTOP) as a long GC pause would, and returns once the kernel shows it stopped. */
     public void pause() throws IOException, InterruptedException {
         signal("STOP");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
-            String stat = java.nio.file.Files.readString(Path.of("/proc/" + pid() + "/stat"));
-            char state = stat.charAt(stat.lastIndexOf(')') + 2);
-            if (state == 'T') {
-                return;
-            }
-            Thread.sleep(5);
+        try {
+            org.awaitility.Awaitility.await("the child " + pid() + " stopped (state T in /proc)")
+                    .atMost(java.time.Duration.ofSeconds(10)).pollInterval(java.time.Duration.ofMillis(5))
+                    .until(this::stopped);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new IOException("the child " + pid() + " did not stop", e);
         }
-        throw new IOException("the child " + pid() + " did not stop");
+    }
+
+    private boolean stopped() throws IOException {
+        String stat = java.nio.file.Files.readString(Path.of("/proc/" + pid() + "/stat"));
+        return stat.charAt(stat.lastIndexOf(')') + 2) == 'T';
     }
 
     /** Lets a paused JVM run again (SIGCONT). */

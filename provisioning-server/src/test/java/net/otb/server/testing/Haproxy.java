@@ -56,18 +56,27 @@ public final class Haproxy implements AutoCloseable {
         Process process = new ProcessBuilder(binary.toString(), "-db", "-f", config.toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("haproxy.log").toFile()).start();
         Haproxy haproxy = new Haproxy(process, port, config);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (true) {
-            try (Socket probe = new Socket()) {
-                probe.connect(new InetSocketAddress("127.0.0.1", port), 500);
-                return haproxy;
-            } catch (IOException notYet) {
-                if (!process.isAlive() || System.nanoTime() > deadline) {
-                    haproxy.close();
-                    throw new IOException("haproxy did not start: " + Files.readString(dir.resolve("haproxy.log")));
-                }
-                Thread.sleep(20);
-            }
+        try {
+            // haproxy listens once it has read its config: wait for the port to accept, or the process to die
+            org.awaitility.Awaitility.await("haproxy listening on 127.0.0.1:" + port)
+                    .atMost(java.time.Duration.ofSeconds(20)).pollInterval(java.time.Duration.ofMillis(20))
+                    .until(() -> !process.isAlive() || accepts(port));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            // falls through to the refusal below
+        }
+        if (!process.isAlive() || !accepts(port)) {
+            haproxy.close();
+            throw new IOException("haproxy did not start: " + Files.readString(dir.resolve("haproxy.log")));
+        }
+        return haproxy;
+    }
+
+    private static boolean accepts(int port) {
+        try (Socket probe = new Socket()) {
+            probe.connect(new InetSocketAddress("127.0.0.1", port), 500);
+            return true;
+        } catch (IOException notYet) {
+            return false;
         }
     }
 
