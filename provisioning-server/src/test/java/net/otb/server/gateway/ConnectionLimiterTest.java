@@ -3,34 +3,11 @@ package net.otb.server.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetAddress;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class ConnectionLimiterTest {
-
-    /** A clock a test moves by hand. */
-    private static final class HandClock extends Clock {
-        Instant now = Instant.parse("2028-01-01T00:00:00Z");
-
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
 
     @Test
     void aSourceOverItsBurstIsToldToComeBackAndIsAdmittedOnceTheBucketRefills() throws Exception {

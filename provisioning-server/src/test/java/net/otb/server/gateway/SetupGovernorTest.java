@@ -2,39 +2,12 @@ package net.otb.server.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class SetupGovernorTest {
-
-    private static final class HandClock extends Clock {
-        Instant now = Instant.parse("2028-01-01T00:00:00Z");
-
-        void advance(long millis) {
-            now = now.plus(Duration.ofMillis(millis));
-        }
-
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
 
     @Test
     void setUpsBeyondTheBoundAreRefusedAndToldToComeBackSpreadAtTheMeasuredRate() {
