@@ -51,7 +51,10 @@ class GroupSyncTest {
 
         assertThat(sync.commits()).isEqualTo(3);
         assertThat(sync.syncs()).isEqualTo(2);
-        assertThat(log.subList(0, 3)).containsExactly("sync0 began", "sync0 ended", "a durable");
+        assertThat(log.subList(0, 2)).containsExactly("sync0 began", "sync0 ended");
+        // a is released by sync0 (two syncs for three commits, b and c need sync1); whether its line comes before
+        // the next sync's first line is up to the scheduler
+        assertThat(log.indexOf("a durable")).isGreaterThan(log.indexOf("sync0 ended"));
         assertThat(log.indexOf("b durable")).isGreaterThan(log.indexOf("sync1 ended"));
         assertThat(log.indexOf("c durable")).isGreaterThan(log.indexOf("sync1 ended"));
         assertThat(log).doesNotContain("sync2 began");
