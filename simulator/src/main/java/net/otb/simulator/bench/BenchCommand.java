@@ -1,5 +1,6 @@
 package net.otb.simulator.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.netty.channel.EventLoopGroup;
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,16 +26,20 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
+import net.otb.agent.ServerAddress;
 import net.otb.agent.tls.ClientTls;
 import net.otb.protocol.BandwidthProfile;
 import net.otb.protocol.tls.OpensslSpeed;
 import net.otb.protocol.tls.TlsProvider;
+import net.otb.simulator.campaign.PrivatePostgres;
 import net.otb.simulator.fleet.Fleet;
 import net.otb.simulator.fleet.FleetConfig;
 import net.otb.simulator.fleet.FleetListener;
+import net.otb.simulator.fleet.ServerApi;
 import net.otb.simulator.fleet.SimulatedDevice;
 import net.otb.simulator.hardware.BoxModel;
 import net.otb.simulator.lab.Folders;
+import net.otb.simulator.lab.Provisioning;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -81,7 +87,30 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--deadline", defaultValue = "900", description = "seconds each phase may take (default: ${DEFAULT-VALUE})")
     int deadlineSeconds;
 
+    @Option(names = "--instances", defaultValue = "1",
+            description = "server instances (child JVMs) on one PostgreSQL database; above 1 needs --store postgres (default: ${DEFAULT-VALUE})")
+    int instances;
+
+    @Option(names = "--store", defaultValue = "h2",
+            description = "h2 (embedded, one instance) or postgres (a private PostgreSQL the bench starts, or --jdbc-url) (default: ${DEFAULT-VALUE})")
+    String store;
+
+    @Option(names = "--jdbc-url", description = "an existing PostgreSQL database instead of the private one (implies --store postgres)")
+    String jdbcUrl;
+
+    @Option(names = "--jdbc-user", defaultValue = "otb", description = "with --jdbc-url (default: ${DEFAULT-VALUE})")
+    String jdbcUser;
+
+    @Option(names = "--jdbc-password-env", defaultValue = "PGPASS",
+            description = "with --jdbc-url: the environment variable that holds the password (default: ${DEFAULT-VALUE})")
+    String jdbcPasswordEnv;
+
+    @Option(names = "--payments", defaultValue = "50",
+            description = "with several instances: payments posted to the first instance for boxes held by another (default: ${DEFAULT-VALUE})")
+    int payments;
+
     private final long start = System.nanoTime();
+    private ScheduledExecutorService progressExecutor;
 
     private void say(String format, Object... args) {
         System.out.printf("[%7.1fs] %s%n", (System.nanoTime() - start) / 1e9, String.format(format, args));
@@ -91,6 +120,22 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (devices < 1) {
             System.err.println("bench: --devices must be at least 1");
+            return 2;
+        }
+        if (jdbcUrl != null) {
+            store = "postgres";
+        }
+        if (!store.equals("h2") && !store.equals("postgres")) {
+            System.err.println("bench: --store is h2 or postgres, not " + store);
+            return 2;
+        }
+        if (instances < 1 || instances > 8) {
+            System.err.println("bench: --instances must be between 1 and 8");
+            return 2;
+        }
+        if (instances > 1 && store.equals("h2")) {
+            System.err.println("bench: several instances share one PostgreSQL database (H2 is the single-instance "
+                    + "embedded store): add --store postgres, or --jdbc-url");
             return 2;
         }
         Map<String, Object> result = new LinkedHashMap<>();
@@ -115,27 +160,66 @@ public final class BenchCommand implements Callable<Integer> {
         Path work = Files.createTempDirectory("otb-bench-");
         Files.createDirectories(out);
         String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
-        Path serverLog = out.resolve("bench-" + stamp + "-server.log");
-        ChildServer server = new ChildServer(work.resolve("server"), serverTls, serverJvm, serverLog);
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
         ScheduledExecutorService progress = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "bench-progress");
             t.setDaemon(true);
             return t;
         });
+        progressExecutor = progress;
         Fleet fleet = null;
+        PrivatePostgres postgres = null;
+        List<ChildServer> servers = new ArrayList<>();
         try {
+            List<String> storeOptions = new ArrayList<>();
+            if (store.equals("postgres")) {
+                String url = jdbcUrl;
+                String user = jdbcUser;
+                String password = jdbcUrl == null ? "" : System.getenv().getOrDefault(jdbcPasswordEnv, "");
+                if (url == null) {
+                    long t = System.nanoTime();
+                    // room for 10,000 boxes' rows in memory; the connections of every instance's pool and listener
+                    postgres = PrivatePostgres.start(work, "-c shared_buffers=256MB -c max_connections=100");
+                    url = postgres.createDatabase("otb_bench");
+                    user = "postgres";
+                    say("PostgreSQL: a private instance of the bench's own on 127.0.0.1:%d (initdb, started in %.1f s)",
+                            postgres.port(), (System.nanoTime() - t) / 1e9);
+                } else {
+                    say("PostgreSQL: %s as %s", url, user);
+                }
+                storeOptions.add("--jdbc-url=" + url);
+                storeOptions.add("--jdbc-user=" + user);
+                storeOptions.add("--jdbc-password=" + password);
+            }
+            result.put("store", store);
+            result.put("instances", instances);
             long t = System.nanoTime();
-            server.start();
-            say("server up in %.1f s (pid %d): agents on %s, TLS %s; log in %s", (System.nanoTime() - t) / 1e9,
-                    server.pid(), server.agentAddress(), server.tlsProviderName(), serverLog);
+            // every instance in one data folder: one dev PKI (the same server certificate and CA), one API secrets
+            // key and TLS ticket secret, as docs/scale-out.md runs them; the store is PostgreSQL's
+            for (int i = 0; i < instances; i++) {
+                List<String> options = new ArrayList<>(storeOptions);
+                String name = instances == 1 ? "server" : "server-" + instanceName(i);
+                if (instances > 1) {
+                    options.add("--instance-id=bench-" + instanceName(i));
+                }
+                ChildServer server = new ChildServer(work.resolve("server"), serverTls, serverJvm, options,
+                        out.resolve("bench-" + stamp + "-" + name + ".log"));
+                servers.add(server);
+                server.start();
+                say("%s up (pid %d): agents on %s, TLS %s; log in %s", instances == 1 ? "server"
+                        : "instance bench-" + instanceName(i), server.pid(), server.agentAddress(),
+                        server.tlsProviderName(), out.resolve("bench-" + stamp + "-" + name + ".log"));
+            }
+            say("%s in %.1f s", instances == 1 ? "server started" : instances + " instances started",
+                    (System.nanoTime() - t) / 1e9);
+            ChildServer first = servers.get(0);
             List<BoxModel> models = List.of(BoxModel.V2B, BoxModel.V2C, BoxModel.V3);
             String modelList = models.stream().map(BoxModel::wireName).collect(Collectors.joining(","));
             t = System.nanoTime();
-            server.send("seed " + devices + " 1 " + FROM + " " + modelList);
+            first.send("seed " + devices + " 1 " + FROM + " " + modelList);
             say("%d boxes and services registered in %.1f s", devices, (System.nanoTime() - t) / 1e9);
 
-            long serverHeapBefore = server.heapAfterGc();
+            long serverHeapBefore = heapAfterGc(servers);
             long fleetHeapBefore = MemoryProbe.heapAfterGc();
             long fleetRssBefore = MemoryProbe.rssBytes();
             Recorder recorder = new Recorder(devices);
@@ -143,26 +227,28 @@ public final class BenchCommand implements Callable<Integer> {
             FleetConfig base = FleetConfig.of(devices, agentTls);
             FleetConfig config = base.withModels(models).withMaxConnecting(maxConnecting)
                     .withSettings(base.settings().withTimeouts(Duration.ofSeconds(30), Duration.ofSeconds(30)));
-            fleet = Fleet.build(config, server.issuer(), ClientTls.of(server.anchors(), agentTls),
-                    List.of(server.agentAddress()), group, Clock.systemUTC(), 2026, recorder);
+            List<ServerAddress> addresses = servers.stream().map(ChildServer::agentAddress).toList();
+            // box k tries instance k mod N first, then the others in turn: the agent's own server list spreads them
+            fleet = Fleet.build(config, first.issuer(), ClientTls.of(first.anchors(), agentTls),
+                    offset -> rotated(addresses, offset % addresses.size()), group, Clock.systemUTC(), 2026, recorder);
             say("%d box certificates issued in %.1f s (%.2f ms each over %d cores)", devices,
                     fleet.credentialsTime().toMillis() / 1e3, fleet.credentialsTime().toNanos() / 1e6 / devices,
                     Runtime.getRuntime().availableProcessors());
             result.put("credentials", ordered("seconds", fleet.credentialsTime().toMillis() / 1e3));
-            result.put("tls", ordered("server", server.tlsProviderName(), "fleet", fleet.tlsProviderName()));
+            result.put("tls", ordered("server", first.tlsProviderName(), "fleet", fleet.tlsProviderName()));
 
             Fleet f = fleet;
-            long cpuBefore = server.cpuNanos();
+            long[] cpuBefore = cpuNanos(servers);
             t = System.nanoTime();
             var ticker = progress.scheduleAtFixedRate(() -> say("  sessions %d/%d, initial profile confirmed %d",
                     f.connected(), devices, f.confirmedOn(FROM)), 5, 5, TimeUnit.SECONDS);
             fleet.start();
             awaitOrFail(fleet, () -> f.connected() == devices, "all sessions");
             double rampSeconds = (System.nanoTime() - t) / 1e9;
-            long cpuAfter = server.cpuNanos();
+            long[] cpuAfter = cpuNanos(servers);
             awaitOrFail(fleet, () -> f.confirmedOn(FROM) == devices, "every initial profile confirmed");
             ticker.cancel(false);
-            double serverCpuSeconds = (cpuAfter - cpuBefore) / 1e9;
+            double serverCpuSeconds = sum(cpuAfter, cpuBefore) / 1e9;
             double perCpuSecond = devices / serverCpuSeconds;
             say("%d sessions established in %.1f s (%.0f/s wall); server CPU %.1f s → %.0f session set-ups (full handshake, hello, first push) per server CPU-second%s",
                     devices, rampSeconds, devices / rampSeconds, serverCpuSeconds, perCpuSecond,
@@ -177,81 +263,108 @@ public final class BenchCommand implements Callable<Integer> {
                 sessions.put("ratioToOpensslBound", round(perCpuSecond / speed.handshakesPerCoreSecond()));
             }
             sessions.put("note", "server CPU during the ramp includes each box's hello, store updates and its first push");
+            // which instance holds which box (from the instances themselves, not from the boxes' server lists)
+            int[] holder = new int[devices];
+            if (instances > 1) {
+                List<String> serials = f.devices().stream().map(SimulatedDevice::serial).toList();
+                java.util.Arrays.fill(holder, -1);
+                List<Object> perInstance = new ArrayList<>();
+                for (int i = 0; i < instances; i++) {
+                    java.util.Set<String> held = servers.get(i).holding(serials);
+                    for (SimulatedDevice device : f.devices()) {
+                        if (held.contains(device.serial())) {
+                            holder[device.index() - 1] = i;
+                        }
+                    }
+                    double cpu = (cpuAfter[i] - cpuBefore[i]) / 1e9;
+                    say("  instance bench-%s: %d sessions, %.1f s of CPU for them (%.0f set-ups per CPU-second)",
+                            instanceName(i), held.size(), cpu, held.size() / cpu);
+                    perInstance.add(ordered("instance", "bench-" + instanceName(i), "sessions", held.size(),
+                            "serverCpuSeconds", round(cpu), "sessionSetupsPerCpuSecond", Math.round(held.size() / cpu)));
+                }
+                sessions.put("perInstance", perInstance);
+            }
             result.put("sessions", sessions);
 
-            long serverHeapAfter = server.heapAfterGc();
+            long serverHeapAfter = heapAfterGc(servers);
             long fleetHeapAfter = MemoryProbe.heapAfterGc();
             long fleetRssAfter = MemoryProbe.rssBytes();
             double serverPerSession = (serverHeapAfter - serverHeapBefore) / (double) devices;
             double agentHeapPerBox = (fleetHeapAfter - fleetHeapBefore) / (double) devices;
             double agentRssPerBox = (fleetRssAfter - fleetRssBefore) / (double) devices;
-            say("server heap: %d MB idle → %d MB with %d sessions = %.1f KB per idle session (budget 16 KB)",
-                    serverHeapBefore >> 20, serverHeapAfter >> 20, devices, serverPerSession / 1024);
+            say("server heap%s: %d MB idle → %d MB with %d sessions = %.1f KB per idle session (budget 16 KB)",
+                    instances == 1 ? "" : " (all instances)", serverHeapBefore >> 20, serverHeapAfter >> 20, devices,
+                    serverPerSession / 1024);
             say("fleet: %.1f KB heap and %.1f KB resident per box (agent, TLS, simulated box, credentials)",
                     agentHeapPerBox / 1024, agentRssPerBox / 1024);
             result.put("memory", ordered("serverHeapBeforeBytes", serverHeapBefore, "serverHeapAfterBytes", serverHeapAfter,
                     "serverHeapPerIdleSessionBytes", Math.round(serverPerSession),
                     "agentHeapPerBoxBytes", Math.round(agentHeapPerBox), "agentRssPerBoxBytes", Math.round(agentRssPerBox)));
 
-            say("bulk change %s → %s for all %d services (one operator change, committed 1,000 per transaction)",
-                    FROM, TO, devices);
+            say("bulk change %s → %s for all %d services (one operator change%s, committed 1,000 per transaction)",
+                    FROM, TO, devices, instances == 1 ? "" : " on instance bench-a");
             recorder.expect(TO);
             ticker = progress.scheduleAtFixedRate(() -> say("  applied %d/%d", recorder.appliedCount(), devices),
                     2, 2, TimeUnit.SECONDS);
+            long[] bulkCpuBefore = cpuNanos(servers);
             long bulkStart = System.nanoTime();
             recorder.startedAt(bulkStart);
-            long[] commits = commitTimes(server.send("bulk " + devices + " 1 " + TO + " " + modelList));
+            long[] commits = commitTimes(first.send("bulk " + devices + " 1 " + TO + " " + modelList));
             double commitSeconds = (System.nanoTime() - bulkStart) / 1e9;
             awaitOrFail(fleet, () -> recorder.appliedCount() == devices, "every box applied " + TO);
             double allApplied = (System.nanoTime() - bulkStart) / 1e9;
             awaitOrFail(fleet, () -> f.confirmedOn(TO) == devices, "every box confirmed " + TO);
+            long[] bulkCpuAfter = cpuNanos(servers);
             ticker.cancel(false);
             Latencies.Summary bulk = recorder.latencies().summary();
             Latencies.Summary fanOut = recorder.sinceCommit(commits).summary();
             say("bulk change → applied: %s; all applied %.1f s after the change (its %d commits took %.1f s)", bulk,
                     allApplied, commits.length, commitSeconds);
             say("own batch's commit → applied (the push fan-out alone): %s", fanOut);
-            result.put("bulkPush", ordered("p50Ms", bulk.p50Ms(), "p95Ms", bulk.p95Ms(), "p99Ms", bulk.p99Ms(),
+            double bulkCpu = sum(bulkCpuAfter, bulkCpuBefore) / 1e9;
+            say("server CPU from the change to the last confirm: %.1f s = %.2f ms per box (commits, push, applied, confirm)",
+                    bulkCpu, bulkCpu * 1e3 / devices);
+            Map<String, Object> bulkResult = ordered("p50Ms", bulk.p50Ms(), "p95Ms", bulk.p95Ms(), "p99Ms", bulk.p99Ms(),
                     "maxMs", bulk.maxMs(), "samples", bulk.count(), "allAppliedSeconds", round(allApplied),
                     "commitSeconds", round(commitSeconds), "fromOwnCommit", ordered("p50Ms", fanOut.p50Ms(),
-                            "p95Ms", fanOut.p95Ms(), "p99Ms", fanOut.p99Ms(), "maxMs", fanOut.maxMs())));
+                            "p95Ms", fanOut.p95Ms(), "p99Ms", fanOut.p99Ms(), "maxMs", fanOut.maxMs()),
+                    "serverCpuSeconds", round(bulkCpu), "serverCpuMsPerBox", round(bulkCpu * 1e3 / devices));
+            if (instances > 1) {
+                List<Object> perInstance = new ArrayList<>();
+                for (int i = 0; i < instances; i++) {
+                    Latencies.Summary held = recorder.latencies().summary(holder, i);
+                    double cpu = (bulkCpuAfter[i] - bulkCpuBefore[i]) / 1e9;
+                    say("  boxes held by bench-%s (%s): %s; its CPU %.1f s", instanceName(i),
+                            i == 0 ? "the committing instance, in-process" : "told by LISTEN/NOTIFY", held, cpu);
+                    perInstance.add(ordered("instance", "bench-" + instanceName(i), "p50Ms", held.p50Ms(), "p99Ms",
+                            held.p99Ms(), "samples", held.count(), "serverCpuSeconds", round(cpu)));
+                }
+                bulkResult.put("perInstance", perInstance);
+            }
+            result.put("bulkPush", bulkResult);
 
-            say("reconnect storm: bulk change back to %s, the server killed (SIGKILL) once it is committed, then restarted",
-                    FROM);
-            server.send("bulk " + devices + " 1 " + FROM + " " + modelList);
-            long killedAt = System.nanoTime();
-            server.stop(true);
-            int appliedBeforeKill = f.confirmedOn(FROM);
-            say("server killed; %d boxes had confirmed %s by then; restarting", appliedBeforeKill, FROM);
-            server.start();
-            long upAt = System.nanoTime();
-            say("server back in %.1f s", (upAt - killedAt) / 1e9);
-            ticker = progress.scheduleAtFixedRate(() -> say("  sessions %d/%d, reconciled %d", f.connected(), devices,
-                    f.confirmedOn(FROM)), 2, 2, TimeUnit.SECONDS);
-            CompletableFuture<Void> reconciled = fleet.awaitUntil(
-                    () -> f.connected() == devices && f.confirmedOn(FROM) == devices, Duration.ofSeconds(deadlineSeconds));
-            boolean allReconciled = waitQuietly(reconciled, deadlineSeconds);
-            ticker.cancel(false);
-            double stormSeconds = (System.nanoTime() - upAt) / 1e9;
-            int lost = devices - f.confirmedOn(FROM);
-            say("storm: %s in %.1f s after the restart (%.1f s after the kill); pushes lost: %d",
-                    allReconciled ? "all " + devices + " boxes reconnected and reconciled" : "NOT all reconciled",
-                    stormSeconds, (System.nanoTime() - killedAt) / 1e9, lost);
-            result.put("reconnectStorm", ordered("reconciled", allReconciled, "secondsAfterRestart", round(stormSeconds),
-                    "secondsAfterKill", round((System.nanoTime() - killedAt) / 1e9), "serverDownSeconds",
-                    round((upAt - killedAt) / 1e9), "pushesLost", lost, "confirmedBeforeKill", appliedBeforeKill));
+            if (instances > 1 && payments > 0) {
+                result.put("crossInstancePayment", crossInstancePayments(f, first, servers, holder, recorder));
+            }
+
+            Map<String, Object> storm = instances == 1 ? restartStorm(f, first, modelList)
+                    : instanceLossStorm(f, servers, holder, modelList);
+            result.put("reconnectStorm", storm);
+            boolean allReconciled = (Boolean) storm.get("reconciled");
+            double stormSeconds = (Double) storm.get(instances == 1 ? "secondsAfterRestart" : "secondsAfterKill");
+            int lost = (Integer) storm.get("pushesLost");
 
             Map<String, Object> budgets = new LinkedHashMap<>();
             budgets.put("sessions10000", devices >= 10_000 && f.connected() == devices);
             budgets.put("bulkP99Under2s", bulk.p99Ms() <= 2_000);
-            budgets.put("stormUnder30s", allReconciled && stormSeconds <= 30);
+            budgets.put("stormUnder15s", allReconciled && stormSeconds <= 15);
             budgets.put("heapPerSessionUnder16KB", serverPerSession <= 16 * 1024);
-            // the budget is for bare handshakes; a session set-up costs more, so meeting it here implies meeting it
-            budgets.put("sessionSetupsPerCpuSecondOver5000", perCpuSecond >= 5_000);
+            budgets.put("sessionSetupsPerCpuSecondOver1000", perCpuSecond >= 1_000);
+            budgets.put("fanOutCpuPerBoxUnder0.15ms", bulkCpu * 1e3 / devices <= 0.15);
             result.put("budgetsMet", budgets);
             Path file = out.resolve("bench-" + stamp + ".json");
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), result);
-            say("budgets (DESIGN §8): %s", budgets);
+            say("budgets (issue 12): %s", budgets);
             say("results written to %s", file);
             return allReconciled && lost == 0 ? 0 : 1;
         } catch (BenchFailure e) {
@@ -262,10 +375,168 @@ public final class BenchCommand implements Callable<Integer> {
             if (fleet != null) {
                 fleet.close();
             }
-            server.close();
+            for (ChildServer server : servers) {
+                server.close();
+            }
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+            if (postgres != null) {
+                postgres.close();
+            }
             Folders.deleteQuietly(work);
         }
+    }
+
+    /** One instance: a bulk change committed, the server SIGKILLed at once and restarted; until all reconciled. */
+    private Map<String, Object> restartStorm(Fleet f, ChildServer server, String modelList) throws Exception {
+        say("reconnect storm: bulk change back to %s, the server killed (SIGKILL) once it is committed, then restarted",
+                FROM);
+        server.send("bulk " + devices + " 1 " + FROM + " " + modelList);
+        long killedAt = System.nanoTime();
+        server.stop(true);
+        int appliedBeforeKill = f.confirmedOn(FROM);
+        say("server killed; %d boxes had confirmed %s by then; restarting", appliedBeforeKill, FROM);
+        server.start();
+        long upAt = System.nanoTime();
+        say("server back in %.1f s", (upAt - killedAt) / 1e9);
+        var ticker = progressTicker(f);
+        boolean allReconciled = waitQuietly(f.awaitUntil(
+                () -> f.connected() == devices && f.confirmedOn(FROM) == devices, Duration.ofSeconds(deadlineSeconds)),
+                deadlineSeconds);
+        ticker.cancel(false);
+        double stormSeconds = (System.nanoTime() - upAt) / 1e9;
+        int lost = devices - f.confirmedOn(FROM);
+        say("storm: %s in %.1f s after the restart (%.1f s after the kill); pushes lost: %d",
+                allReconciled ? "all " + devices + " boxes reconnected and reconciled" : "NOT all reconciled",
+                stormSeconds, (System.nanoTime() - killedAt) / 1e9, lost);
+        return ordered("reconciled", allReconciled, "secondsAfterRestart", round(stormSeconds),
+                "secondsAfterKill", round((System.nanoTime() - killedAt) / 1e9), "serverDownSeconds",
+                round((upAt - killedAt) / 1e9), "pushesLost", lost, "confirmedBeforeKill", appliedBeforeKill);
+    }
+
+    /**
+     * Several instances: a bulk change committed on the first, then the last SIGKILLed (not restarted): its boxes
+     * fail over to the survivors (their server lists) and are reconciled there; until all are.
+     */
+    private Map<String, Object> instanceLossStorm(Fleet f, List<ChildServer> servers, int[] holder, String modelList)
+            throws Exception {
+        int victim = servers.size() - 1;
+        int moving = (int) java.util.Arrays.stream(holder).filter(h -> h == victim).count();
+        say("reconnect storm: bulk change back to %s on bench-a, then bench-%s (holding %d sessions) killed (SIGKILL) "
+                + "once it is committed, not restarted", FROM, instanceName(victim), moving);
+        List<ChildServer> survivors = servers.subList(0, victim);
+        long[] cpuBefore = cpuNanos(survivors);
+        servers.get(0).send("bulk " + devices + " 1 " + FROM + " " + modelList);
+        long killedAt = System.nanoTime();
+        servers.get(victim).stop(true);
+        int appliedBeforeKill = f.confirmedOn(FROM);
+        say("bench-%s killed; %d boxes had confirmed %s by then", instanceName(victim), appliedBeforeKill, FROM);
+        var ticker = progressTicker(f);
+        boolean allReconciled = waitQuietly(f.awaitUntil(
+                () -> f.connected() == devices && f.confirmedOn(FROM) == devices, Duration.ofSeconds(deadlineSeconds)),
+                deadlineSeconds);
+        double stormSeconds = (System.nanoTime() - killedAt) / 1e9;
+        ticker.cancel(false);
+        long[] cpuAfter = cpuNanos(survivors);
+        int lost = devices - f.confirmedOn(FROM);
+        int held = 0;
+        for (ChildServer survivor : survivors) {
+            held += survivor.sessions();
+        }
+        double cpu = sum(cpuAfter, cpuBefore) / 1e9;
+        say("storm: %s in %.1f s after the kill; the survivors hold %d sessions; pushes lost: %d; survivors' CPU %.1f s",
+                allReconciled ? "all " + devices + " boxes reconnected and reconciled" : "NOT all reconciled",
+                stormSeconds, held, lost, cpu);
+        return ordered("reconciled", allReconciled, "secondsAfterKill", round(stormSeconds), "killed",
+                "bench-" + instanceName(victim), "sessionsMoved", moving, "survivorSessions", held, "pushesLost", lost,
+                "confirmedBeforeKill", appliedBeforeKill, "survivorCpuSeconds", round(cpu));
+    }
+
+    /**
+     * Payments posted to the first instance's API, one at a time, for boxes whose session another instance holds:
+     * from the payment to the box's {@code applied} (the change travels by LISTEN/NOTIFY to the box's holder).
+     */
+    private Map<String, Object> crossInstancePayments(Fleet f, ChildServer first, List<ChildServer> servers,
+                                                      int[] holder, Recorder recorder) throws Exception {
+        List<SimulatedDevice> elsewhere = f.devices().stream().filter(d -> holder[d.index() - 1] > 0)
+                .limit(payments).toList();
+        say("payments: %d orders (%s → %s) posted one at a time to bench-a for boxes held by another instance",
+                elsewhere.size(), TO, FROM);
+        ServerApi api = new ServerApi(first.apiAccess(), Duration.ofSeconds(30));
+        Latencies toApplied = new Latencies(elsewhere.size());
+        Latencies toAnswer = new Latencies(elsewhere.size());
+        for (int i = 0; i < elsewhere.size(); i++) {
+            SimulatedDevice device = elsewhere.get(i);
+            String service = Provisioning.serviceName(device.serial());
+            JsonNode quote = api.get("/1.0/order/overTheBox/" + service + "/migrate" + ServerApi.query("offer", FROM));
+            List<String> contracts = new ArrayList<>();
+            quote.path("contracts").forEach(c -> contracts.add(c.path("name").asText()));
+            JsonNode order = api.post("/1.0/overTheBox/" + service + "/migration/changeOffers",
+                    ServerApi.body("offer", FROM, "acceptedContracts", contracts));
+            long orderId = order.path("orderId").asLong();
+            CompletableFuture<Long> applied = recorder.watch(device.serial(), FROM);
+            long sent = System.nanoTime();
+            JsonNode paid = api.post("/1.0/me/order/" + orderId + "/pay", ServerApi.body("paymentId", "bench-" + orderId));
+            long answered = System.nanoTime();
+            if (!"done".equals(paid.path("migration").path("state").asText())) {
+                throw new BenchFailure("order " + orderId + " paid, but its migration is "
+                        + paid.path("migration").path("state").asText());
+            }
+            long at;
+            try {
+                at = applied.get(30, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                throw new BenchFailure(device.serial() + " did not apply " + FROM + " within 30 s of order " + orderId);
+            }
+            toApplied.record(i, at - sent);
+            toAnswer.record(i, answered - sent);
+        }
+        Latencies.Summary summary = toApplied.summary();
+        Latencies.Summary answer = toAnswer.summary();
+        say("payment on bench-a → applied on a box held elsewhere: %s (the payment's answer: p50 %.1f ms)", summary,
+                answer.p50Ms());
+        return ordered("p50Ms", summary.p50Ms(), "p95Ms", summary.p95Ms(), "maxMs", summary.maxMs(), "samples",
+                summary.count(), "answerP50Ms", answer.p50Ms());
+    }
+
+    private java.util.concurrent.ScheduledFuture<?> progressTicker(Fleet f) {
+        return progressExecutor.scheduleAtFixedRate(() -> say("  sessions %d/%d, reconciled %d", f.connected(),
+                devices, f.confirmedOn(FROM)), 2, 2, TimeUnit.SECONDS);
+    }
+
+    private static String instanceName(int index) {
+        return String.valueOf((char) ('a' + index));
+    }
+
+    private static <T> List<T> rotated(List<T> list, int by) {
+        List<T> rotated = new ArrayList<>(list.size());
+        for (int i = 0; i < list.size(); i++) {
+            rotated.add(list.get((by + i) % list.size()));
+        }
+        return rotated;
+    }
+
+    private static long[] cpuNanos(List<ChildServer> servers) throws IOException {
+        long[] cpu = new long[servers.size()];
+        for (int i = 0; i < cpu.length; i++) {
+            cpu[i] = servers.get(i).cpuNanos();
+        }
+        return cpu;
+    }
+
+    private static long sum(long[] after, long[] before) {
+        long total = 0;
+        for (int i = 0; i < after.length; i++) {
+            total += after[i] - before[i];
+        }
+        return total;
+    }
+
+    private static long heapAfterGc(List<ChildServer> servers) throws IOException {
+        long total = 0;
+        for (ChildServer server : servers) {
+            total += server.heapAfterGc();
+        }
+        return total;
     }
 
     private void awaitOrFail(Fleet fleet, BooleanSupplier condition, String what) throws BenchFailure,
@@ -346,8 +617,24 @@ public final class BenchCommand implements Callable<Integer> {
             startedAt = nanos;
         }
 
+        private final Map<String, Watch> watched = new java.util.concurrent.ConcurrentHashMap<>();
+
+        /** Completes with the instant (nanoTime) {@code serial} next applies {@code offer}. */
+        CompletableFuture<Long> watch(String serial, String offer) {
+            Watch watch = new Watch(offer, new CompletableFuture<>());
+            watched.put(serial, watch);
+            return watch.applied();
+        }
+
+        private record Watch(String offer, CompletableFuture<Long> applied) {
+        }
+
         @Override
         public void applied(SimulatedDevice device, BandwidthProfile profile) {
+            Watch watch = watched.get(device.serial());
+            if (watch != null && watch.offer().equals(profile.offer()) && watched.remove(device.serial(), watch)) {
+                watch.applied().complete(System.nanoTime());
+            }
             if (expected == null || !expected.equals(profile.offer())) {
                 return;
             }

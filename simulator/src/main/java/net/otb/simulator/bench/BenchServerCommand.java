@@ -16,6 +16,7 @@ import java.util.concurrent.Callable;
 import net.otb.protocol.tls.TlsProvider;
 import net.otb.server.ProvisioningServer;
 import net.otb.server.ServerConfig;
+import net.otb.server.cluster.ClusterConfig;
 import net.otb.server.desired.DesiredStateEngine;
 import net.otb.server.device.ServiceStatus;
 import net.otb.server.gateway.GatewayConfig;
@@ -40,6 +41,8 @@ import picocli.CommandLine.Option;
  *       {@code OK bulk T1,T2,…}, each batch's commit time in epoch milliseconds;</li>
  *   <li>{@code heap}: collects garbage and prints {@code HEAP usedBytes};</li>
  *   <li>{@code cpu}: prints {@code CPU processCpuNanos};</li>
+ *   <li>{@code sessions}: prints {@code SESSIONS n}, the boxes whose session this instance holds;</li>
+ *   <li>{@code holds S1,S2,…}: prints {@code HOLDS …}, those of the serials whose session this instance holds;</li>
  *   <li>{@code quit}.</li>
  * </ul>
  */
@@ -79,6 +82,13 @@ public final class BenchServerCommand implements Callable<Integer> {
     @Option(names = "--jdbc-password")
     String jdbcPassword;
 
+    /** This instance's id when several share one PostgreSQL database ({@code bench --instances N}). */
+    @Option(names = "--instance-id")
+    String instanceId;
+
+    @Option(names = "--lease-seconds", defaultValue = "15")
+    int leaseSeconds;
+
     /** {@code heartbeat,confirm,ackTimeout,sweep} in seconds (the fault campaign's short periods); the bench's by default. */
     @Option(names = "--timings", split = ",")
     int[] timings;
@@ -100,6 +110,9 @@ public final class BenchServerCommand implements Callable<Integer> {
         ServerConfig config = base.withGateway(gateway).withHttp(base.http().withPort(httpPort));
         if (jdbcUrl != null) {
             config = config.withStore(new StoreConfig(jdbcUrl, jdbcUser, jdbcPassword, base.store().poolSize()));
+        }
+        if (instanceId != null) {
+            config = config.withCluster(new ClusterConfig(instanceId, leaseSeconds));
         }
         try (ProvisioningServer server = ProvisioningServer.builder(config).clock(Clock.systemUTC())
                 .random(new SecureRandom()).build()) {
@@ -128,6 +141,10 @@ public final class BenchServerCommand implements Callable<Integer> {
                                 Integer.parseInt(words[2]), words[3], models(words[4])));
                         case "heap" -> out.println("HEAP " + heapAfterGc());
                         case "cpu" -> out.println("CPU " + processCpuNanos());
+                        case "sessions" -> out.println("SESSIONS " + server.gateway().registry().size());
+                        case "holds" -> out.println("HOLDS " + java.util.Arrays.stream(words[1].split(","))
+                                .filter(server.gateway().registry()::isConnected)
+                                .collect(java.util.stream.Collectors.joining(",")));
                         case "quit" -> {
                             out.println("BYE");
                             out.flush();

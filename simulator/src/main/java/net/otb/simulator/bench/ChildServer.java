@@ -140,6 +140,25 @@ public final class ChildServer implements ServerHandle {
         return Long.parseLong(send("cpu").substring("CPU ".length()));
     }
 
+    /** How many boxes' sessions this instance holds. */
+    public int sessions() throws IOException {
+        return Integer.parseInt(send("sessions").substring("SESSIONS ".length()).trim());
+    }
+
+    /** Those of {@code serials} whose session this instance holds. */
+    public java.util.Set<String> holding(List<String> serials) throws IOException {
+        java.util.Set<String> held = new java.util.HashSet<>();
+        // a few hundred at a time: one line each way
+        for (int from = 0; from < serials.size(); from += 500) {
+            String reply = send("holds " + String.join(",", serials.subList(from, Math.min(serials.size(), from + 500))))
+                    .substring("HOLDS".length()).trim();
+            if (!reply.isEmpty()) {
+                held.addAll(List.of(reply.split(",")));
+            }
+        }
+        return held;
+    }
+
     public long pid() {
         return process.pid();
     }

@@ -29,6 +29,17 @@ public final class Latencies {
                 millis(rank(filled, 0.95)), millis(rank(filled, 0.99)), millis(filled[filled.length - 1]));
     }
 
+    /** The percentiles of the filled slots {@code s} where {@code groups[s] == group}. */
+    public Summary summary(int[] groups, int group) {
+        long[] picked = java.util.stream.IntStream.range(0, nanos.length).filter(s -> groups[s] == group)
+                .mapToLong(s -> nanos[s]).toArray();
+        return new Latencies(picked).summary();
+    }
+
+    private Latencies(long[] values) {
+        nanos = values;
+    }
+
     private static long rank(long[] sorted, double quantile) {
         int index = (int) Math.ceil(quantile * sorted.length) - 1;
         return sorted[Math.max(0, Math.min(sorted.length - 1, index))];

@@ -24,7 +24,10 @@ import org.slf4j.LoggerFactory;
  * touching anyone else's cluster. As root, every PostgreSQL program runs as the {@code postgres} user
  * ({@code runuser}), which owns the folder. Each run gets a fresh database of its own.
  */
-final class PrivatePostgres implements AutoCloseable {
+public final class PrivatePostgres implements AutoCloseable {
+
+    /** The campaign's settings: a small instance, since it is restarted (crashed) often. */
+    static final String SMALL = "-c shared_buffers=16MB -c max_connections=60";
 
     private static final Logger LOG = LoggerFactory.getLogger(PrivatePostgres.class);
 
@@ -33,13 +36,15 @@ final class PrivatePostgres implements AutoCloseable {
     private final Path data;
     private final int port;
     private final boolean asPostgres;
+    private final String settings;
 
-    private PrivatePostgres(Path bin, Path root, int port, boolean asPostgres) {
+    private PrivatePostgres(Path bin, Path root, int port, boolean asPostgres, String settings) {
         this.bin = bin;
         this.root = root;
         this.data = root.resolve("data");
         this.port = port;
         this.asPostgres = asPostgres;
+        this.settings = settings;
     }
 
     /**
@@ -48,13 +53,23 @@ final class PrivatePostgres implements AutoCloseable {
      * @throws IOException when PostgreSQL is not installed or does not start (the message says which)
      */
     static PrivatePostgres start(Path parent) throws IOException, InterruptedException {
+        return start(parent, SMALL);
+    }
+
+    /**
+     * Makes and starts an instance under {@code parent} with the given server settings ({@code -c name=value …},
+     * e.g. the bench's larger shared buffers).
+     *
+     * @throws IOException when PostgreSQL is not installed or does not start (the message says which)
+     */
+    public static PrivatePostgres start(Path parent, String settings) throws IOException, InterruptedException {
         Path bin = findBin();
         boolean root = "root".equals(System.getProperty("user.name"));
         // in the temporary folder itself, not under the campaign's work folder: that one may be private to root
         // (createTempDirectory makes it rwx------), and the postgres user must reach its data folder
         Path folder = root ? Files.createTempDirectory("otb-campaign-postgres-") : Files.createTempDirectory(parent,
                 "postgres-");
-        PrivatePostgres pg = new PrivatePostgres(bin, folder, freePort(), root);
+        PrivatePostgres pg = new PrivatePostgres(bin, folder, freePort(), root, settings);
         if (root) {
             pg.run(List.of("chown", "postgres:postgres", folder.toString()), false);
         }
@@ -89,7 +104,7 @@ final class PrivatePostgres implements AutoCloseable {
     void start() throws IOException, InterruptedException {
         run(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", root.resolve("postgres.log").toString(),
                 "-w", "-t", "60", "-o", "-p " + port + " -k " + root + " -c listen_addresses=127.0.0.1"
-                        + " -c shared_buffers=16MB -c max_connections=60", "start"), true);
+                        + " " + settings, "start"), true);
     }
 
     /** Kills the instance the way a crash would ({@code immediate}: no checkpoint; recovery replays the WAL at start). */
@@ -97,16 +112,16 @@ final class PrivatePostgres implements AutoCloseable {
         run(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "immediate", "-w", "stop"), true);
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
-    String url(String database) {
+    public String url(String database) {
         return "jdbc:postgresql://127.0.0.1:" + port + "/" + database;
     }
 
     /** A fresh database for one run. */
-    String createDatabase(String name) throws SQLException {
+    public String createDatabase(String name) throws SQLException {
         try (Connection c = DriverManager.getConnection(url("postgres"), "postgres", "");
              Statement s = c.createStatement()) {
             s.execute("DROP DATABASE IF EXISTS " + name);
