@@ -412,21 +412,32 @@ public final class AgentService {
         return fenced(current.get(), write, token);
     }
 
-    /** Signs a renewal request; refusals come back as {@code error}. */
-    public Message renew(String deviceId, String csrPem) {
+    /**
+     * Signs a renewal request; refusals come back as {@code error}. Fenced like every write for a box: a session
+     * whose token is stale (a newer session holds the box, on any instance) gets no certificate and ends with
+     * {@code superseded}; its audit line is never written.
+     */
+    public Reply renew(String deviceId, long token, String csrPem) {
         if (authority == null) {
-            return ErrorMessage.of(ErrorCode.UNSUPPORTED, "this server does not sign renewals");
+            return Reply.of(ErrorMessage.of(ErrorCode.UNSUPPORTED, "this server does not sign renewals"));
         }
+        X509Certificate certificate;
         try {
-            X509Certificate certificate = authority.signDeviceCsr(Pem.readCsr(csrPem), deviceId,
-                    database.clock().instant(), DevPki.DEVICE_VALIDITY);
-            database.inTransaction(tx -> audit.append(tx, "device:" + deviceId, "certificate.renewed", null, deviceId,
-                    null, "serial " + net.otb.protocol.pki.Certificates.serialHex(certificate)));
-            return new CertificateChain(Pem.write(certificate, authority.certificate()));
+            certificate = authority.signDeviceCsr(Pem.readCsr(csrPem), deviceId, database.clock().instant(),
+                    DevPki.DEVICE_VALIDITY);
         } catch (PkiException e) {
             LOG.info("{}: renewal refused: {}", deviceId, e.getMessage());
-            return ErrorMessage.of(ErrorCode.INVALID_MESSAGE, "renewal refused: " + e.getMessage());
+            return Reply.of(ErrorMessage.of(ErrorCode.INVALID_MESSAGE, "renewal refused: " + e.getMessage()));
         }
+        return database.inTransaction(tx -> {
+            Optional<Device> device = devices.lock(tx, deviceId);
+            if (device.isPresent() && device.get().ownerToken() != token) {
+                return fenced(device.get(), "renewal", token);
+            }
+            audit.append(tx, "device:" + deviceId, "certificate.renewed", null, deviceId, null,
+                    "serial " + net.otb.protocol.pki.Certificates.serialHex(certificate));
+            return Reply.of(new CertificateChain(Pem.write(certificate, authority.certificate())));
+        });
     }
 
     /** The store these rules read and write, for callers that commit several boxes' work together. */

@@ -81,7 +81,8 @@ final class AgentSessionHandler extends ChannelInboundHandlerAdapter {
                 }
             });
         } else if (msg instanceof Renew renew) {
-            onStore(channel, () -> channel.writeAndFlush(gateway.service().renew(deviceId, renew.csr())));
+            long token = token(channel);
+            onStore(channel, () -> send(channel, gateway.service().renew(deviceId, token, renew.csr())));
         } else if (msg instanceof ErrorMessage error) {
             LOG.info("{} {}: box reports error {}: {}", deviceId, channel.remoteAddress(), error.code(), error.detail());
         } else {

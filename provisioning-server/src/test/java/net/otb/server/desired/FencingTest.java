@@ -13,6 +13,11 @@ import net.otb.protocol.ErrorCode;
 import net.otb.protocol.ErrorMessage;
 import net.otb.protocol.Hello;
 import net.otb.protocol.ProfilePush;
+import net.otb.protocol.CertificateChain;
+import net.otb.protocol.pki.Csrs;
+import net.otb.protocol.pki.DevPki;
+import net.otb.protocol.pki.KeyPairs;
+import net.otb.protocol.pki.Pem;
 import net.otb.server.catalog.Catalog;
 import net.otb.server.device.DeviceState;
 import net.otb.server.device.Devices;
@@ -29,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The fence on every write for a box, in-process on H2: once a newer session took the box (here through a second
  * instance's rules on the same store), the older session's applied, task sent (reconcile) and decommission delivered
- * write nothing and answer {@code superseded}; the newer session's do.
+ * and renewal write nothing and answer {@code superseded}; the newer session's do.
  */
 class FencingTest {
 
@@ -63,8 +68,12 @@ class FencingTest {
     }
 
     private AgentService instance(String id) {
+        return instance(id, null);
+    }
+
+    private AgentService instance(String id, net.otb.protocol.pki.CertificateAuthority authority) {
         AgentService rules = new AgentService(database, services, devices, tasks, audit, engine, List::of, new Metrics(),
-                null, 30, Duration.ofSeconds(20), 3);
+                authority, 30, Duration.ofSeconds(20), 3);
         rules.ownership(id, ChangeAnnouncer.NONE);
         return rules;
     }
@@ -133,5 +142,23 @@ class FencingTest {
         assertThat(row("SELECT state FROM devices WHERE id = ?")).isEqualTo(DeviceState.DECOMMISSIONING.wire());
         assertThat(database.<Boolean>inTransaction(tx -> y.decommissionDelivered(tx, BOX, newer))).isTrue();
         assertThat(row("SELECT state FROM devices WHERE id = ?")).isEqualTo(DeviceState.DECOMMISSIONED.wire());
+    }
+
+    @Test
+    void aRenewalOnAnOlderSessionGetsNoCertificateAndNoAuditLine() throws Exception {
+        DevPki pki = DevPki.init(dir.resolve("pki"), Clock.systemUTC(), new SecureRandom());
+        AgentService x = instance("X", pki.authority());
+        AgentService y = instance("Y", pki.authority());
+        String csr = Pem.write(Csrs.create(KeyPairs.p256(new SecureRandom()), BOX));
+        long old = hello(x);
+        long newer = hello(y);
+
+        assertSuperseded(x.renew(BOX, old, csr));
+        assertThat(row("SELECT COUNT(*) FROM audit_events WHERE device_id = ? AND action = 'certificate.renewed'"))
+                .isEqualTo("0");
+
+        assertThat(y.renew(BOX, newer, csr).messages()).singleElement().isInstanceOf(CertificateChain.class);
+        assertThat(row("SELECT COUNT(*) FROM audit_events WHERE device_id = ? AND action = 'certificate.renewed'"))
+                .isEqualTo("1");
     }
 }
