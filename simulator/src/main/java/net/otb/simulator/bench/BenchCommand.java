@@ -347,8 +347,10 @@ public final class BenchCommand implements Callable<Integer> {
                 result.put("crossInstancePayment", crossInstancePayments(f, first, servers, holder, recorder));
             }
 
-            Map<String, Object> storm = instances == 1 ? restartStorm(f, first, modelList)
-                    : instanceLossStorm(f, servers, holder, modelList);
+            int retriesBefore = recorder.toldToRetry();
+            Map<String, Object> storm = instances == 1 ? restartStorm(f, recorder, first, modelList)
+                    : instanceLossStorm(f, recorder, servers, holder, modelList);
+            storm.put("toldRetryAfter", recorder.toldToRetry() - retriesBefore);
             result.put("reconnectStorm", storm);
             boolean allReconciled = (Boolean) storm.get("reconciled");
             double stormSeconds = (Double) storm.get(instances == 1 ? "secondsAfterRestart" : "secondsAfterKill");
@@ -387,7 +389,8 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** One instance: a bulk change committed, the server SIGKILLed at once and restarted; until all reconciled. */
-    private Map<String, Object> restartStorm(Fleet f, ChildServer server, String modelList) throws Exception {
+    private Map<String, Object> restartStorm(Fleet f, Recorder recorder, ChildServer server, String modelList)
+            throws Exception {
         say("reconnect storm: bulk change back to %s, the server killed (SIGKILL) once it is committed, then restarted",
                 FROM);
         server.send("bulk " + devices + " 1 " + FROM + " " + modelList);
@@ -398,7 +401,7 @@ public final class BenchCommand implements Callable<Integer> {
         server.start();
         long upAt = System.nanoTime();
         say("server back in %.1f s", (upAt - killedAt) / 1e9);
-        var ticker = progressTicker(f);
+        var ticker = progressTicker(f, recorder);
         boolean allReconciled = waitQuietly(f.awaitUntil(
                 () -> f.connected() == devices && f.confirmedOn(FROM) == devices, Duration.ofSeconds(deadlineSeconds)),
                 deadlineSeconds);
@@ -417,8 +420,8 @@ public final class BenchCommand implements Callable<Integer> {
      * Several instances: a bulk change committed on the first, then the last SIGKILLed (not restarted): its boxes
      * fail over to the survivors (their server lists) and are reconciled there; until all are.
      */
-    private Map<String, Object> instanceLossStorm(Fleet f, List<ChildServer> servers, int[] holder, String modelList)
-            throws Exception {
+    private Map<String, Object> instanceLossStorm(Fleet f, Recorder recorder, List<ChildServer> servers, int[] holder,
+                                                  String modelList) throws Exception {
         int victim = servers.size() - 1;
         int moving = (int) java.util.Arrays.stream(holder).filter(h -> h == victim).count();
         say("reconnect storm: bulk change back to %s on bench-a, then bench-%s (holding %d sessions) killed (SIGKILL) "
@@ -430,7 +433,7 @@ public final class BenchCommand implements Callable<Integer> {
         servers.get(victim).stop(true);
         int appliedBeforeKill = f.confirmedOn(FROM);
         say("bench-%s killed; %d boxes had confirmed %s by then", instanceName(victim), appliedBeforeKill, FROM);
-        var ticker = progressTicker(f);
+        var ticker = progressTicker(f, recorder);
         boolean allReconciled = waitQuietly(f.awaitUntil(
                 () -> f.connected() == devices && f.confirmedOn(FROM) == devices, Duration.ofSeconds(deadlineSeconds)),
                 deadlineSeconds);
@@ -498,9 +501,9 @@ public final class BenchCommand implements Callable<Integer> {
                 summary.count(), "answerP50Ms", answer.p50Ms());
     }
 
-    private java.util.concurrent.ScheduledFuture<?> progressTicker(Fleet f) {
-        return progressExecutor.scheduleAtFixedRate(() -> say("  sessions %d/%d, reconciled %d", f.connected(),
-                devices, f.confirmedOn(FROM)), 2, 2, TimeUnit.SECONDS);
+    private java.util.concurrent.ScheduledFuture<?> progressTicker(Fleet f, Recorder recorder) {
+        return progressExecutor.scheduleAtFixedRate(() -> say("  sessions %d/%d, reconciled %d, told retryAfter %d",
+                f.connected(), devices, f.confirmedOn(FROM), recorder.toldToRetry()), 2, 2, TimeUnit.SECONDS);
     }
 
     private static String instanceName(int index) {
@@ -615,6 +618,18 @@ public final class BenchCommand implements Callable<Integer> {
 
         void startedAt(long nanos) {
             startedAt = nanos;
+        }
+
+        private final AtomicInteger toldToRetry = new AtomicInteger();
+
+        @Override
+        public void retryAfter(SimulatedDevice device, int seconds) {
+            toldToRetry.incrementAndGet();
+        }
+
+        /** How many times boxes were told {@code retryAfter} so far. */
+        int toldToRetry() {
+            return toldToRetry.get();
         }
 
         private final Map<String, Watch> watched = new java.util.concurrent.ConcurrentHashMap<>();

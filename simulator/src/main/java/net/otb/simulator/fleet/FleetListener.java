@@ -26,6 +26,10 @@ public interface FleetListener {
     default void confirmed(SimulatedDevice device, long generation) {
     }
 
+    /** The server turned the box away for now ({@code retryAfter}: its set-up admission was full). */
+    default void retryAfter(SimulatedDevice device, int seconds) {
+    }
+
     default void decommissioned(SimulatedDevice device, String reason) {
     }
 }

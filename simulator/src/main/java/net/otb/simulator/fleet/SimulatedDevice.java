@@ -205,6 +205,11 @@ public final class SimulatedDevice implements AgentListener {
     }
 
     @Override
+    public void retryAfter(int seconds) {
+        fleetListener.retryAfter(this, seconds);
+    }
+
+    @Override
     public void decommissioned(String reason) {
         decommissioned = reason;
         if (sessionId != null) {
