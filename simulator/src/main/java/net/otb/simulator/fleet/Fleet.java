@@ -365,6 +365,11 @@ public final class Fleet implements AutoCloseable {
         }
 
         @Override
+        public void retryAfter(SimulatedDevice device, int seconds) {
+            delegate.retryAfter(device, seconds);
+        }
+
+        @Override
         public void decommissioned(SimulatedDevice device, String reason) {
             delegate.decommissioned(device, reason);
         }
