@@ -270,11 +270,13 @@ public final class ProvisioningServer implements AutoCloseable {
             List<ApiModule> modules = new ArrayList<>();
             modules.add(new OpsApi());
             modules.add(new AuthApi(pkiClock));
-            modules.add(new AdminApi(gateway.registry()));
+            net.otb.server.cluster.Presence presence = new net.otb.server.cluster.Presence(gateway.registry(),
+                    this::instanceId);
+            modules.add(new AdminApi(presence));
             rolloutDriver = new RolloutDriver(database, context.rollouts(), context.services(), context.engine(),
                     context.audit(), metrics, String.format("instance-%08x", random.nextInt()), rolloutSettings);
             modules.add(new net.otb.server.api.RolloutApi(rolloutDriver));
-            modules.add(new net.otb.server.api.ConsoleApi(gateway.registry(), rolloutDriver));
+            modules.add(new net.otb.server.api.ConsoleApi(presence, rolloutDriver));
             modules.addAll(extraModules);
             if (loadServiceModules) {
                 ServiceLoader.load(ApiModule.class).forEach(modules::add);
@@ -301,6 +303,8 @@ public final class ProvisioningServer implements AutoCloseable {
                     () -> gateway.start(boss, io));
             instanceId = config.cluster().resolveId(hostName(), agent.getPort());
             agentService.ownership(instanceId, ChangeAnnouncer.NONE);
+            // the rollouts' leases under the instance's own name, so that the console can say who drives what
+            rolloutDriver.instanceId(instanceId);
             lease = new InstanceLease(database, instanceId, agent.getHostString() + ":" + agent.getPort(),
                     Duration.ofSeconds(config.cluster().leaseSeconds()), gateway::leaseLost);
             lease.start();

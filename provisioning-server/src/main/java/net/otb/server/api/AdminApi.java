@@ -16,7 +16,7 @@ import net.otb.server.desired.PushTask;
 import net.otb.server.device.Device;
 import net.otb.server.device.Service;
 import net.otb.server.device.ServiceStatus;
-import net.otb.server.gateway.SessionRegistry;
+import net.otb.server.cluster.Presence;
 import net.otb.server.store.Tx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -133,11 +133,12 @@ public final class AdminApi implements ApiModule {
     public record DeviceView(String deviceId, String model, String state, boolean connected, String firmware,
                              String agentVersion, java.time.Instant registeredAt, java.time.Instant firstSeenAt,
                              java.time.Instant lastSeenAt, String appliedService, long appliedGeneration,
-                             String appliedOffer, java.time.Instant appliedAt) {
-        static DeviceView of(Device d, boolean connected) {
-            return new DeviceView(d.id(), d.model(), d.state().wire(), connected, d.firmware(), d.agentVersion(),
+                             String appliedOffer, java.time.Instant appliedAt, String instance) {
+        /** @param instance the instance holding the box's session; null when it is not connected */
+        static DeviceView of(Device d, String instance) {
+            return new DeviceView(d.id(), d.model(), d.state().wire(), instance != null, d.firmware(), d.agentVersion(),
                     d.registeredAt(), d.firstSeenAt(), d.lastSeenAt(), d.appliedService(), d.appliedGeneration(),
-                    d.appliedOffer(), d.appliedAt());
+                    d.appliedOffer(), d.appliedAt(), instance);
         }
     }
 
@@ -148,11 +149,11 @@ public final class AdminApi implements ApiModule {
     }
 
     private ServerContext context;
-    private final SessionRegistry registry;
+    private final Presence presence;
 
-    /** @param registry the gateway's sessions, to show which boxes are connected */
-    public AdminApi(SessionRegistry registry) {
-        this.registry = registry;
+    /** @param presence where the boxes' sessions are (this instance's and the others'), to show which are connected */
+    public AdminApi(Presence presence) {
+        this.presence = presence;
     }
 
     @Override
@@ -188,14 +189,14 @@ public final class AdminApi implements ApiModule {
         }
         context.audit().append(tx, actor(request), "device.registered", null, body.serial(), null, "model=" + body.model());
         Device device = context.devices().find(tx, body.serial()).orElseThrow();
-        return ApiResponse.created(DeviceView.of(device, false), "/1.0/admin/devices/" + body.serial());
+        return ApiResponse.created(DeviceView.of(device, null), "/1.0/admin/devices/" + body.serial());
     }
 
     private ApiResponse getDevice(ApiRequest request, Tx tx) throws SQLException {
         String serial = request.pathParam("serial");
         Device device = context.devices().find(tx, serial)
                 .orElseThrow(() -> Problems.notFound("no box " + serial));
-        return ApiResponse.ok(DeviceView.of(device, registry.isConnected(serial)));
+        return ApiResponse.ok(DeviceView.of(device, presence.read(tx).holder(serial, device.ownerInstance())));
     }
 
     private ApiResponse revoke(ApiRequest request, Tx tx) throws SQLException {
@@ -214,7 +215,7 @@ public final class AdminApi implements ApiModule {
             });
         }
         Device device = context.devices().find(tx, serial).orElseThrow();
-        return ApiResponse.ok(DeviceView.of(device, registry.isConnected(serial)));
+        return ApiResponse.ok(DeviceView.of(device, presence.read(tx).holder(serial, device.ownerInstance())));
     }
 
     private ApiResponse createService(ApiRequest request, Tx tx) throws SQLException {
@@ -253,7 +254,7 @@ public final class AdminApi implements ApiModule {
         Map<String, Long> byState = context.devices().countByState(tx);
         fleet.put("devices", byState.values().stream().mapToLong(Long::longValue).sum());
         fleet.put("devicesByState", byState);
-        fleet.put("connected", registry.size());
+        fleet.put("connected", presence.read(tx).connectedCount(tx));
         fleet.put("services", tx.queryLong("SELECT COUNT(*) FROM services"));
         fleet.put("tasksByState", context.tasks().countByState(tx));
         fleet.put("outOfSync", tx.queryLong("SELECT COUNT(*) FROM services s JOIN devices d ON d.id = s.device_id "
@@ -301,7 +302,8 @@ public final class AdminApi implements ApiModule {
         String displayName = context.catalog().offer(service.offer()).map(Catalog.Offer::displayName).orElse(service.offer());
         return new ServiceView(service.name(), service.account(), service.offer(), displayName, service.status().wire(),
                 service.serviceIp(), desired.downKbps(), desired.upKbps(),
-                device.map(d -> DeviceView.of(d, registry.isConnected(d.id()))).orElse(null),
+                device.isEmpty() ? null : DeviceView.of(device.get(), presence.read(tx).holder(device.get().id(),
+                        device.get().ownerInstance())),
                 service.desiredGeneration(), applied, applied == service.desiredGeneration(), limited);
     }
 }

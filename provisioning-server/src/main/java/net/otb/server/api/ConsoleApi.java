@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import net.otb.server.ServerContext;
 import net.otb.server.desired.TaskState;
-import net.otb.server.gateway.SessionRegistry;
+import net.otb.server.cluster.Presence;
 import net.otb.server.rollout.RolloutDriver;
 
 /**
@@ -46,12 +46,13 @@ public final class ConsoleApi implements ApiModule {
     public record Instance(String instance, boolean self, int sessions, long rolloutsLeased) {
     }
 
-    private final SessionRegistry registry;
+    private final Presence presence;
     private final RolloutDriver driver;
     private final Map<String, byte[]> assets = new LinkedHashMap<>();
 
-    public ConsoleApi(SessionRegistry registry, RolloutDriver driver) {
-        this.registry = registry;
+    /** @param presence where the boxes' sessions are, on this instance and the others on the same database */
+    public ConsoleApi(Presence presence, RolloutDriver driver) {
+        this.presence = presence;
         this.driver = driver;
         for (String name : TYPES.keySet()) {
             assets.put(name, load(name));
@@ -81,18 +82,20 @@ public final class ConsoleApi implements ApiModule {
         });
         router.get("/1.0/admin/fleet/models", (request, tx) -> {
             record Row(String device, String model, String service, long desired, String appliedService,
-                       long appliedGeneration) {
+                       long appliedGeneration, String ownerInstance) {
             }
             List<Row> rows = tx.query("SELECT d.id, d.model, s.name, s.desired_generation, d.applied_service, "
-                    + "d.applied_generation FROM devices d LEFT JOIN services s ON s.device_id = d.id ORDER BY d.id",
+                    + "d.applied_generation, d.owner_instance FROM devices d LEFT JOIN services s ON s.device_id = d.id "
+                    + "ORDER BY d.id",
                     row -> new Row(row.getString(1), row.getString(2), row.getString(3), row.getLong(4),
-                            row.getString(5), row.getLong(6)));
+                            row.getString(5), row.getLong(6), row.getString(7)));
+            Presence.View sessions = presence.read(tx);
             Map<String, long[]> byModel = new TreeMap<>();
             List<Behind> behind = new ArrayList<>();
             int maxBehind = request.intQuery("behind", 20, 0, 1_000);
             for (Row r : rows) {
                 long[] c = byModel.computeIfAbsent(r.model(), m -> new long[5]);
-                boolean online = registry.isConnected(r.device());
+                boolean online = sessions.connected(r.device(), r.ownerInstance());
                 c[0]++;
                 c[1] += online ? 1 : 0;
                 if (r.service() != null) {
@@ -113,9 +116,17 @@ public final class ConsoleApi implements ApiModule {
             return ApiResponse.ok(new FleetByModel(models, behind));
         });
         router.get("/1.0/admin/instances", (request, tx) -> {
-            // one instance today; with several (issue 11), each reports its own row from the instance table
-            long leased = tx.queryLong("SELECT COUNT(*) FROM rollouts WHERE lease_owner = ?", driver.instanceId());
-            return ApiResponse.ok(List.of(new Instance(driver.instanceId(), true, registry.size(), leased)));
+            // every instance whose lease runs (this one first), its sessions and the rollouts it drives
+            Map<String, Integer> sessions = presence.read(tx).sessionsByInstance(tx);
+            List<Instance> instances = new ArrayList<>();
+            List<String> ids = new ArrayList<>(new java.util.TreeSet<>(sessions.keySet()));
+            ids.remove(driver.instanceId());
+            ids.add(0, driver.instanceId());
+            for (String id : ids) {
+                long leased = tx.queryLong("SELECT COUNT(*) FROM rollouts WHERE lease_owner = ?", id);
+                instances.add(new Instance(id, id.equals(driver.instanceId()), sessions.getOrDefault(id, 0), leased));
+            }
+            return ApiResponse.ok(instances);
         });
         router.get("/1.0/admin/tasks", (request, tx) -> {
             TaskState state;

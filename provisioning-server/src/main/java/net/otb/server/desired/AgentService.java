@@ -413,6 +413,14 @@ public final class AgentService {
     }
 
     /**
+     * The session of {@code token} ended here: the box's row says it is held nowhere (so that every instance's view
+     * of which boxes are connected is the database's), unless a newer session has it.
+     */
+    public boolean sessionClosed(Tx tx, String deviceId, long token) throws SQLException {
+        return devices.release(tx, deviceId, instanceId, token);
+    }
+
+    /**
      * Signs a renewal request; refusals come back as {@code error}. Fenced like every write for a box: a session
      * whose token is stale (a newer session holds the box, on any instance) gets no certificate and ends with
      * {@code superseded}; its audit line is never written.

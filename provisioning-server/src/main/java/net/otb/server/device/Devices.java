@@ -57,6 +57,18 @@ public final class Devices {
                 DeviceState.ACTIVE.wire(), instance, token, id);
     }
 
+    /**
+     * Records that the session of token {@code token} on {@code instance} ended: the box is held nowhere until its
+     * next hello (its token stays: the fence compares tokens only), and was last seen now. Changes nothing when a
+     * newer session took the box meanwhile.
+     *
+     * @return whether the row was this session's
+     */
+    public boolean release(Tx tx, String id, String instance, long token) throws SQLException {
+        return tx.update("UPDATE devices SET owner_instance = NULL, last_seen_at = ? "
+                + "WHERE id = ? AND owner_instance = ? AND owner_token = ?", tx.now(), id, instance, token) == 1;
+    }
+
     /** Records the profile a box reports as in force (from {@code hello} or {@code applied}). */
     public void recordApplied(Tx tx, String id, String serviceName, long generation, String offer) throws SQLException {
         tx.update("UPDATE devices SET applied_service = ?, applied_generation = ?, applied_offer = ?, applied_at = ? "

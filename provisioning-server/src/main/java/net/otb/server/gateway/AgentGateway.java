@@ -195,6 +195,28 @@ public final class AgentGateway implements DeviceNotifier, AutoCloseable {
         return stripes.submit(deviceId, task);
     }
 
+    /**
+     * Records that a box's session ended (its row: held nowhere), after whatever its session queued before; a
+     * refusal while stopping is fine: the instance's row goes, and with it the claim that it holds the box.
+     */
+    void sessionClosed(String deviceId, long token) {
+        submitForDevice(deviceId, new StoreWriter.StoreTask<Boolean>() {
+            @Override
+            public Boolean run(Tx tx) throws SQLException {
+                return service.sessionClosed(tx, deviceId, token);
+            }
+
+            @Override
+            public void committed(Boolean released) {
+            }
+
+            @Override
+            public void failed(RuntimeException e) {
+                LOG.debug("{}: the end of its session was not recorded: {}", deviceId, e.toString());
+            }
+        });
+    }
+
     /** Sends the box what the store says it must get now, if this channel is still its session. */
     void reconcile(String deviceId, Channel channel, AgentService.Trigger trigger) {
         submitForDevice(deviceId, new StoreWriter.StoreTask<AgentService.Reply>() {

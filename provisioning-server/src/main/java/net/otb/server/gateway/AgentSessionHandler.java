@@ -261,6 +261,10 @@ final class AgentSessionHandler extends ChannelInboundHandlerAdapter {
         if (deviceId != null) {
             gateway.registry().remove(deviceId, ctx.channel());
             LOG.debug("{} {}: session closed", deviceId, ctx.channel().remoteAddress());
+            long token = token(ctx.channel());
+            if (token != 0) {
+                gateway.sessionClosed(deviceId, token);
+            }
         }
         super.channelInactive(ctx);
     }

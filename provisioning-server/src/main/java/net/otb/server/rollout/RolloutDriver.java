@@ -67,7 +67,7 @@ public final class RolloutDriver implements AutoCloseable {
     private final Services services;
     private final DesiredStateEngine engine;
     private final AuditLog audit;
-    private final String instanceId;
+    private volatile String instanceId;
     private final Settings settings;
     private final java.util.concurrent.atomic.AtomicLong ticks = new java.util.concurrent.atomic.AtomicLong();
     private volatile Map<String, Long> gauges = Map.of();
@@ -86,6 +86,11 @@ public final class RolloutDriver implements AutoCloseable {
     }
 
     /** The name this instance holds leases under. */
+    /** Names this driver's leases after its server instance; before {@link #start}. */
+    public void instanceId(String id) {
+        this.instanceId = id;
+    }
+
     public String instanceId() {
         return instanceId;
     }

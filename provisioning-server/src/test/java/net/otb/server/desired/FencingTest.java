@@ -161,4 +161,20 @@ class FencingTest {
         assertThat(row("SELECT COUNT(*) FROM audit_events WHERE device_id = ? AND action = 'certificate.renewed'"))
                 .isEqualTo("1");
     }
+
+    @Test
+    void theEndOfAnOlderSessionLeavesTheNewerOwnerInPlace() {
+        AgentService x = instance("X");
+        AgentService y = instance("Y");
+        long old = hello(x);
+        long newer = hello(y);
+
+        assertThat(database.<Boolean>inTransaction(tx -> x.sessionClosed(tx, BOX, old))).isFalse();
+        assertThat(row("SELECT owner_instance || ' ' || owner_token FROM devices WHERE id = ?")).isEqualTo("Y " + newer);
+        assertThat(database.<Boolean>inTransaction(tx -> y.sessionClosed(tx, BOX, newer))).isTrue();
+        assertThat(row("SELECT COALESCE(owner_instance, 'nowhere') || ' ' || owner_token FROM devices WHERE id = ?"))
+                .as("held nowhere; the token stays for the fence").isEqualTo("nowhere " + newer);
+        // the next session takes the box over as usual, with the next token
+        assertThat(hello(x)).isEqualTo(newer + 1);
+    }
 }

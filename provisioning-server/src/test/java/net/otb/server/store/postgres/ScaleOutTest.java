@@ -201,6 +201,25 @@ class ScaleOutTest {
         // the push left the holder on the notification, not on its sweep (every 5 s)
         assertThat(millis).isLessThan(4_000);
         assertThat(queryLong("SELECT COUNT(*) FROM instances")).isEqualTo(3);
+
+        // every instance shows where the box is: the admin view and the console's instances, from the database
+        Http.Answer device = http(other).get("/1.0/admin/devices/OTB3-SO0001");
+        assertThat(device.json().path("connected").asBoolean()).as(device.body()).isTrue();
+        assertThat(device.json().path("instance").asText()).isEqualTo(holder);
+        Http.Answer listed = http(other).get("/1.0/admin/instances");
+        assertThat(listed.json()).as(listed.body()).hasSize(3);
+        assertThat(listed.json().get(0).path("instance").asText()).as("itself first").isEqualTo(other);
+        for (com.fasterxml.jackson.databind.JsonNode row : listed.json()) {
+            if (row.path("instance").asText().equals(holder)) {
+                assertThat(row.path("sessions").asInt()).as(listed.body()).isEqualTo(1);
+            }
+        }
+        // once the box is gone its row says so, and no instance counts it any more
+        box.close();
+        await().atMost(DEADLINE).until(() -> owner("OTB3-SO0001") == null);
+        device = http(other).get("/1.0/admin/devices/OTB3-SO0001");
+        assertThat(device.json().path("connected").asBoolean()).as(device.body()).isFalse();
+        assertThat(http(holder).get("/1.0/admin/devices/OTB3-SO0001").json().path("connected").asBoolean()).isFalse();
     }
 
     @Test
