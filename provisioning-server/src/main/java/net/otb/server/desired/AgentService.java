@@ -273,6 +273,23 @@ public final class AgentService {
             return trigger == Trigger.HELLO ? Reply.of(new Confirm(desired)) : Reply.NOTHING;
         }
         PushTask task = tasks.ensure(tx, device.id(), service.name(), TaskKind.PROFILE, desired);
+        if (task.state() == TaskState.DONE && trigger == Trigger.HELLO) {
+            // the box acknowledged this generation, yet its hello says it runs another: it rolled back without our
+            // hearing of it (its report written, then lost with the link) or was reset. The box is the authority:
+            // counted as a rollback, and pushed again while the rollbacks allow it
+            String detail = "the box's hello reports " + (device.appliedService() == null ? "no profile"
+                    : "generation " + device.appliedGeneration() + " of " + device.appliedService())
+                    + " after it applied generation " + desired;
+            if (task.rollbacks() + 1 > maxRollbackRepush) {
+                tasks.finish(tx, task.id(), TaskState.ERROR, "rolledBack", detail);
+                audit.append(tx, "device:" + device.id(), "profile.rolledBackTooOften", service.name(), device.id(),
+                        desired, detail);
+                return Reply.NOTHING;
+            }
+            tasks.rolledBack(tx, task.id(), detail);
+            audit.append(tx, "device:" + device.id(), "profile.lostByBox", service.name(), device.id(), desired, detail);
+            task = tasks.find(tx, device.id(), service.name(), TaskKind.PROFILE, desired).orElseThrow();
+        }
         if (task.state() == TaskState.ERROR || task.state() == TaskState.DONE) {
             return Reply.NOTHING;
         }
