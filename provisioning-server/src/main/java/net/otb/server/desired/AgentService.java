@@ -165,9 +165,6 @@ public final class AgentService {
         if (device.state() == DeviceState.REVOKED) {
             return new Refused(ErrorCode.FORBIDDEN, "the box " + hello.deviceId() + " is revoked");
         }
-        if (device.state() == DeviceState.DECOMMISSIONED) {
-            return new Refused(ErrorCode.FORBIDDEN, "the box " + hello.deviceId() + " was decommissioned");
-        }
         boolean first = device.firstSeenAt() == null;
         // the takeover: this session's token is one above any session the box had, here or elsewhere
         long token = device.ownerToken() + 1;
@@ -188,6 +185,11 @@ public final class AgentService {
                 || appliedGeneration != device.appliedGeneration()) {
             devices.recordApplied(tx, device.id(), appliedService, appliedGeneration,
                     applied == null ? null : applied.offer());
+        }
+        if (device.state() == DeviceState.DECOMMISSIONED) {
+            // accepted only to be told decommission again (reconcile): the one written before may have died with
+            // the box before it saved it, so it is sent at every hello until the box has done it and stops coming
+            return new Accepted(device.id(), protocol.getAsInt(), false, token);
         }
         if (first) {
             audit.append(tx, "device:" + device.id(), "device.firstConnection", null, device.id(), null,
@@ -225,7 +227,9 @@ public final class AgentService {
                 return new Reply(List.of(ErrorMessage.of(ErrorCode.FORBIDDEN, "the box is revoked")), false, true);
             }
             case DECOMMISSIONED -> {
-                return new Reply(List.of(ErrorMessage.of(ErrorCode.FORBIDDEN, "the box was decommissioned")), false, true);
+                // told again: a write is not a delivery (the box may have died before it saved the decommission)
+                metrics.push("decommission");
+                return Reply.of(new Decommission(reason(device)));
             }
             case DECOMMISSIONING -> {
                 return decommission(tx, device, token);
@@ -245,8 +249,11 @@ public final class AgentService {
             }
         }
         metrics.push("decommission");
-        String reason = device.stateDetail() == null ? "this box was replaced" : device.stateDetail();
-        return new Reply(List.of(new Decommission(reason)), false, false);
+        return Reply.of(new Decommission(reason(device)));
+    }
+
+    private static String reason(Device device) {
+        return device.stateDetail() == null ? "this box was replaced" : device.stateDetail();
     }
 
     private Reply reconcileProfile(Tx tx, Device device, long token, Trigger trigger) throws SQLException {
@@ -266,6 +273,23 @@ public final class AgentService {
             return trigger == Trigger.HELLO ? Reply.of(new Confirm(desired)) : Reply.NOTHING;
         }
         PushTask task = tasks.ensure(tx, device.id(), service.name(), TaskKind.PROFILE, desired);
+        if (task.state() == TaskState.DONE && trigger == Trigger.HELLO) {
+            // the box acknowledged this generation, yet its hello says it runs another: it rolled back without our
+            // hearing of it (its report written, then lost with the link) or was reset. The box is the authority:
+            // counted as a rollback, and pushed again while the rollbacks allow it
+            String detail = "the box's hello reports " + (device.appliedService() == null ? "no profile"
+                    : "generation " + device.appliedGeneration() + " of " + device.appliedService())
+                    + " after it applied generation " + desired;
+            if (task.rollbacks() + 1 > maxRollbackRepush) {
+                tasks.finish(tx, task.id(), TaskState.ERROR, "rolledBack", detail);
+                audit.append(tx, "device:" + device.id(), "profile.rolledBackTooOften", service.name(), device.id(),
+                        desired, detail);
+                return Reply.NOTHING;
+            }
+            tasks.rolledBack(tx, task.id(), detail);
+            audit.append(tx, "device:" + device.id(), "profile.lostByBox", service.name(), device.id(), desired, detail);
+            task = tasks.find(tx, device.id(), service.name(), TaskKind.PROFILE, desired).orElseThrow();
+        }
         if (task.state() == TaskState.ERROR || task.state() == TaskState.DONE) {
             return Reply.NOTHING;
         }

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import net.otb.protocol.Applied;
+import net.otb.protocol.BandwidthProfile;
 import net.otb.protocol.CertificateChain;
 import net.otb.protocol.Confirm;
 import net.otb.protocol.Decommission;
@@ -170,6 +171,38 @@ class AgentGatewayTest {
                 .path("appliedGeneration").asLong() == 2);
     }
 
+    /**
+     * The campaign's seed -6560672636196002621: a box acknowledged generation 2, missed its confirm and rolled back
+     * to 1, and its rolledBack report was written but lost with the link; its next hello says it runs 1. It must be
+     * pushed 2 again (a DONE task kept it on 1 for ever), and the rollback is counted.
+     */
+    @Test
+    void aBoxWhoseHelloReportsAnOlderGenerationThanItAcknowledgedIsPushedItAgain() throws Exception {
+        String[] box = boxWithService();
+        BandwidthProfile first;
+        try (TestAgent agent = harness.agent(box[0], true).connect(harness.agentPort())) {
+            agent.awaitConfirm(1, WAIT);
+            first = agent.applied();
+            assertThat(harness.changeOffer(box[1], "business.v1").status()).isEqualTo(200);
+            agent.awaitConfirm(2, WAIT);
+        }
+        await().atMost(WAIT).until(() -> !harness.server.gateway().registry().isConnected(box[0]));
+        assertThat(harness.http.get("/1.0/overTheBox/" + box[1] + "/tasks").json().get(0).path("state").asText())
+                .isEqualTo("done");
+        try (TestAgent again = harness.agent(box[0], true).runs(first).connect(harness.agentPort())) {
+            ProfilePush push = again.await(ProfilePush.class, WAIT);
+            assertThat(push.generation()).isEqualTo(2);
+            assertThat(push.offer()).isEqualTo("business.v1");
+            again.awaitConfirm(2, WAIT);
+        }
+        await().atMost(WAIT).until(() -> harness.http.get("/1.0/overTheBox/" + box[1]).json()
+                .path("appliedGeneration").asLong() == 2);
+        JsonNode task = harness.http.get("/1.0/overTheBox/" + box[1] + "/tasks").json().get(0);
+        assertThat(task.path("generation").asLong()).isEqualTo(2);
+        assertThat(task.path("rollbacks").asInt()).isEqualTo(1);
+        assertThat(harness.http.get("/1.0/admin/audit?serviceName=" + box[1]).body()).contains("profile.lostByBox");
+    }
+
     @Test
     void aChangeIsPushedAtOnceToAConnectedBox() throws Exception {
         String[] box = boxWithService();
@@ -281,9 +314,14 @@ class AgentGatewayTest {
             await().atMost(WAIT).until(() -> "decommissioned".equals(harness.http.get("/1.0/admin/devices/" + box[0])
                     .json().path("state").asText()));
         }
+        // the box may have died between the write and saving it: told again at every hello, never refused
         try (TestAgent again = harness.agent(box[0], true).connect(harness.agentPort())) {
-            assertThat(again.await(ErrorMessage.class, WAIT).code()).isEqualTo("forbidden");
+            again.await(Welcome.class, WAIT);
+            assertThat(again.await(Decommission.class, WAIT).reason()).contains(newSerial);
+            assertThat(again.closeFuture()).succeedsWithin(WAIT);
         }
+        assertThat(harness.http.get("/1.0/admin/devices/" + box[0]).json().path("state").asText())
+                .isEqualTo("decommissioned");
     }
 
     @Test

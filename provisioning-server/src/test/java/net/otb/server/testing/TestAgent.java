@@ -130,6 +130,12 @@ public final class TestAgent implements AutoCloseable {
         }
     }
 
+    /** Sets the profile this box claims in force at its next hello (a box that rolled back, or was reset). */
+    public TestAgent runs(BandwidthProfile profile) {
+        applied = profile;
+        return this;
+    }
+
     /** From now on, pushes are received but neither applied nor answered until {@link #releaseApplies()}. */
     public TestAgent holdApplies() {
         holdApplies = true;

@@ -104,6 +104,11 @@ final class ChildAgent {
         }
     }
 
+    /** The agent process's id (to send it signals); -1 before its first start. */
+    synchronized long pid() {
+        return process == null ? -1 : process.pid();
+    }
+
     synchronized boolean running() {
         return process != null && process.isAlive();
     }
