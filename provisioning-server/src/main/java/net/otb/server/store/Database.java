@@ -49,8 +49,10 @@ public final class Database implements AutoCloseable {
     private final RandomGenerator random;
     /** {@code null} unless the database is an H2 file, whose commits this class forces to the disk. */
     private final GroupSync groupSync;
+    private final boolean h2;
 
     private Database(HikariDataSource dataSource, Clock clock, RandomGenerator random, GroupSync groupSync) {
+        this.h2 = dataSource.getJdbcUrl().startsWith("jdbc:h2:");
         this.dataSource = dataSource;
         this.clock = clock;
         this.random = random;
@@ -163,7 +165,7 @@ public final class Database implements AutoCloseable {
             Tx tx;
             T result;
             try (Connection connection = dataSource.getConnection()) {
-                tx = new Tx(connection, clock);
+                tx = new Tx(connection, clock, h2);
                 try {
                     result = work.run(tx);
                     connection.commit();
