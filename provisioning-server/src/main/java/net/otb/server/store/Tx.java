@@ -24,6 +24,7 @@ public final class Tx {
 
     private final Connection connection;
     private final Clock clock;
+    private final boolean h2;
     private final List<Runnable> afterCommit = new ArrayList<>();
     private Principal principal;
 
@@ -38,8 +39,21 @@ public final class Tx {
     private boolean wrote;
 
     Tx(Connection connection, Clock clock) {
+        this(connection, clock, false);
+    }
+
+    Tx(Connection connection, Clock clock, boolean h2) {
         this.connection = connection;
         this.clock = clock;
+        this.h2 = h2;
+    }
+
+    /**
+     * Whether the database is H2, for the few statements whose cheapest form differs (H2 never caches the plan of a
+     * {@code SELECT … FOR UPDATE}: it parses one each time).
+     */
+    public boolean isH2() {
+        return h2;
     }
 
     /** Sets who causes this transaction's changes (the API's dispatcher does, before the handler runs). */
