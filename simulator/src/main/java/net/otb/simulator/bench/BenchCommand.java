@@ -243,6 +243,10 @@ public final class BenchCommand implements Callable<Integer> {
             var ticker = progress.scheduleAtFixedRate(() -> say("  sessions %d/%d, initial profile confirmed %d",
                     f.connected(), devices, f.confirmedOn(FROM)), 5, 5, TimeUnit.SECONDS);
             fleet.start();
+            // the server's CPU at half the ramp: its first half pays most of the cold JIT, the second is warmer
+            awaitOrFail(fleet, () -> f.connected() >= devices / 2, "half the sessions");
+            int atHalf = f.connected();
+            long[] cpuAtHalf = cpuNanos(servers);
             awaitOrFail(fleet, () -> f.connected() == devices, "all sessions");
             double rampSeconds = (System.nanoTime() - t) / 1e9;
             long[] cpuAfter = cpuNanos(servers);
@@ -254,11 +258,18 @@ public final class BenchCommand implements Callable<Integer> {
                     devices, rampSeconds, devices / rampSeconds, serverCpuSeconds, perCpuSecond,
                     speed == null ? "" : String.format(" = %.0f%% of the openssl bound", 100 * perCpuSecond
                             / speed.handshakesPerCoreSecond()));
+            double secondHalfCpuSeconds = sum(cpuAfter, cpuAtHalf) / 1e9;
+            double secondHalfPerCpuSecond = (devices - atHalf) / Math.max(secondHalfCpuSeconds, 1e-9);
+            say("  of which the first %d sessions (cold JIT) %.1f server CPU-s, the last %d %.1f CPU-s → %.0f set-ups per server CPU-second",
+                    atHalf, sum(cpuAtHalf, cpuBefore) / 1e9, devices - atHalf, secondHalfCpuSeconds,
+                    secondHalfPerCpuSecond);
             Map<String, Object> sessions = new LinkedHashMap<>();
             sessions.put("established", f.connected());
             sessions.put("seconds", round(rampSeconds));
             sessions.put("serverCpuSeconds", round(serverCpuSeconds));
             sessions.put("sessionSetupsPerServerCpuSecond", Math.round(perCpuSecond));
+            sessions.put("secondHalf", ordered("sessions", devices - atHalf, "serverCpuSeconds",
+                    round(secondHalfCpuSeconds), "sessionSetupsPerServerCpuSecond", Math.round(secondHalfPerCpuSecond)));
             if (speed != null) {
                 sessions.put("ratioToOpensslBound", round(perCpuSecond / speed.handshakesPerCoreSecond()));
             }

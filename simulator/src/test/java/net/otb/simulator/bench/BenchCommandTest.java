@@ -73,6 +73,10 @@ class BenchCommandTest {
             held += instance.path("sessions").asInt();
         }
         assertThat(held).as("each box held by exactly one instance").isEqualTo(40);
+        JsonNode secondHalf = result.path("sessions").path("secondHalf");
+        assertThat(secondHalf.path("sessions").isInt()).as("the ramp's second half: %s", secondHalf).isTrue();
+        assertThat(secondHalf.path("sessions").asInt()).as("at most the boxes after the first half").isBetween(0, 20);
+        assertThat(secondHalf.path("serverCpuSeconds").isNumber()).isTrue();
         assertThat(result.path("bulkPush").path("samples").asInt()).isEqualTo(40);
         assertThat(result.path("bulkPush").path("perInstance")).hasSize(2);
 
