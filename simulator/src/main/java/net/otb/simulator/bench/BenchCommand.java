@@ -75,6 +75,10 @@ public final class BenchCommand implements Callable<Integer> {
             description = "JVM options of the server process (default: ${DEFAULT-VALUE})")
     List<String> serverJvm;
 
+    @Option(names = "--server-stripes", defaultValue = "8",
+            description = "the server's store stripes (threads doing the sessions' store work, each committing its own group; default: ${DEFAULT-VALUE})")
+    int serverStripes;
+
     @Option(names = "--threads", defaultValue = "2", description = "the fleet's event-loop threads (default: ${DEFAULT-VALUE})")
     int threads;
 
@@ -129,6 +133,10 @@ public final class BenchCommand implements Callable<Integer> {
             System.err.println("bench: --store is h2 or postgres, not " + store);
             return 2;
         }
+        if (serverStripes < 1 || serverStripes > 64) {
+            System.err.println("bench: --server-stripes must be between 1 and 64");
+            return 2;
+        }
         if (instances < 1 || instances > 8) {
             System.err.println("bench: --instances must be between 1 and 8");
             return 2;
@@ -143,8 +151,8 @@ public final class BenchCommand implements Callable<Integer> {
         result.put("startedAt", Instant.now().toString());
         result.put("machine", machine());
 
-        say("bench: %d boxes; server in a child JVM (%s), fleet here (max heap %d MB, %d event-loop threads)",
-                devices, String.join(" ", serverJvm), Runtime.getRuntime().maxMemory() >> 20, threads);
+        say("bench: %d boxes; server in a child JVM (%s, %d store stripes), fleet here (max heap %d MB, %d event-loop threads)",
+                devices, String.join(" ", serverJvm), serverStripes, Runtime.getRuntime().maxMemory() >> 20, threads);
         OpensslSpeed speed = null;
         try {
             speed = OpensslSpeed.measure();
@@ -198,6 +206,7 @@ public final class BenchCommand implements Callable<Integer> {
             // key and TLS ticket secret, as docs/scale-out.md runs them; the store is PostgreSQL's
             for (int i = 0; i < instances; i++) {
                 List<String> options = new ArrayList<>(storeOptions);
+                options.add("--db-stripes=" + serverStripes);
                 String name = instances == 1 ? "server" : "server-" + instanceName(i);
                 if (instances > 1) {
                     options.add("--instance-id=bench-" + instanceName(i));
@@ -236,6 +245,7 @@ public final class BenchCommand implements Callable<Integer> {
                     Runtime.getRuntime().availableProcessors());
             result.put("credentials", ordered("seconds", fleet.credentialsTime().toMillis() / 1e3));
             result.put("tls", ordered("server", first.tlsProviderName(), "fleet", fleet.tlsProviderName()));
+            result.put("serverStripes", serverStripes);
 
             Fleet f = fleet;
             long[] cpuBefore = cpuNanos(servers);

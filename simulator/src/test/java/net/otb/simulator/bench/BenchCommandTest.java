@@ -47,6 +47,22 @@ class BenchCommandTest {
     }
 
     @Test
+    void aStripeCountOutOfRangeIsRefusedSayingWhy() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream stderr = System.err;
+        int exit;
+        try {
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            exit = new CommandLine(new BenchCommand()).execute("--devices", "10", "--server-stripes", "0", "--out",
+                    work.toString());
+        } finally {
+            System.setErr(stderr);
+        }
+        assertThat(exit).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--server-stripes must be between 1 and 64");
+    }
+
+    @Test
     void twoInstancesOnPostgresShareTheFleetAndTheSurvivorReconcilesTheKilledOnesBoxes() throws Exception {
         assumeTrue(Files.isDirectory(Path.of("/usr/lib/postgresql")), "PostgreSQL's server programs are not installed");
         Path out = work.resolve("results");
