@@ -245,7 +245,7 @@ public final class AgentService {
                 .filter(t -> t.kind() == TaskKind.DECOMMISSION && t.open()).toList();
         for (PushTask task : open) {
             if (!tasks.markSent(tx, task.id(), device.id(), token)) {
-                return fenced(tx, device.id(), "decommission sent", token);
+                return notSent(tx, device.id(), "decommission sent", token);
             }
         }
         metrics.push("decommission");
@@ -300,7 +300,7 @@ public final class AgentService {
         DesiredProfile profile = engine.profile(tx, service.name(), desired).orElseThrow(
                 () -> new SQLException("no desired profile " + service.name() + "#" + desired));
         if (!tasks.markSent(tx, task.id(), device.id(), token)) {
-            return fenced(tx, device.id(), "task sent", token);
+            return notSent(tx, device.id(), "task sent", token);
         }
         metrics.push("profile");
         return Reply.of(ProfilePush.of(profile.toProfile(), confirmSeconds));
@@ -425,6 +425,21 @@ public final class AgentService {
         LOG.warn("fenced: {} {} refused: this session's token {} is stale, the box is owned by {} with token {}",
                 current.id(), write, token, current.ownerInstance(), current.ownerToken());
         return Reply.superseded(detail);
+    }
+
+    /**
+     * A task read open was not marked sent: either a newer session took the box ({@link #fenced}), or another
+     * transaction finished the task after this one read it (a newer generation superseded it, a shipment moved the
+     * service to another box). Then nothing is sent: the transaction that finished it made its own work for the
+     * box (the newer generation's push, the decommission), which the gateway reconciles once it commits.
+     */
+    private Reply notSent(Tx tx, String deviceId, String write, long token) throws SQLException {
+        Optional<Device> current = devices.find(tx, deviceId);
+        if (current.isEmpty() || current.get().ownerToken() != token) {
+            return fenced(tx, deviceId, write, token);
+        }
+        LOG.debug("{}: {} skipped: the task was finished by another transaction meanwhile", deviceId, write);
+        return Reply.NOTHING;
     }
 
     /** {@link #fenced(Device, String, long)} after a conditional write found a newer owner: reads who it is. */

@@ -89,13 +89,15 @@ public final class PushTasks {
 
     /**
      * Marks the task sent on the box's session of fencing {@code token}, in one conditional statement: refused
-     * (false, nothing written) when the box's row holds another token, i.e. a newer session took the box.
+     * (false, nothing written) when the box's row holds another token, i.e. a newer session took the box, or when
+     * the task is no longer open: another transaction finished it (superseded, the service moved to another box)
+     * after the caller read it open, and a finished task must never be reopened as {@code doing}.
      */
     public boolean markSent(Tx tx, long id, String deviceId, long token) throws SQLException {
         Instant now = tx.now();
         return tx.update("UPDATE push_tasks SET state = ?, attempts = attempts + 1, sent_at = ?, updated_at = ? "
-                + "WHERE id = ? AND EXISTS (SELECT 1 FROM devices WHERE id = ? AND owner_token = ?)",
-                TaskState.DOING, now, now, id, deviceId, token) == 1;
+                + "WHERE id = ? AND state IN (?, ?) AND EXISTS (SELECT 1 FROM devices WHERE id = ? AND owner_token = ?)",
+                TaskState.DOING, now, now, id, TaskState.QUEUED, TaskState.DOING, deviceId, token) == 1;
     }
 
     public void finish(Tx tx, long id, TaskState state, String outcome, String detail) throws SQLException {

@@ -1,0 +1,129 @@
+package net.otb.server.desired;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyLong;
+import static org.mockito.ArgumentMatchers.anyString;
+import static org.mockito.Mockito.doAnswer;
+import static org.mockito.Mockito.spy;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import net.otb.protocol.Hello;
+import net.otb.protocol.ProfilePush;
+import net.otb.server.catalog.Catalog;
+import net.otb.server.device.Devices;
+import net.otb.server.device.ServiceStatus;
+import net.otb.server.device.Services;
+import net.otb.server.metrics.Metrics;
+import net.otb.server.store.Database;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A push task finished by another transaction between the moment a reconcile read it open and the moment it marks it
+ * sent: the campaign's seed {@code -1676176533901846756} (PostgreSQL), where a shipment moved the service to its new
+ * box and closed the old box's task ({@code done}/{@code superseded}) while that box's reconcile was between the two,
+ * and the reconcile then set it back to {@code doing}: a task stuck for ever, the old box being decommissioned. The
+ * interleaving is forced here by holding the reconcile inside its transaction (in the engine's profile read, which
+ * comes between the two) while the other transaction commits. Runs on each store (H2 here, PostgreSQL in
+ * {@code store.postgres}).
+ */
+public abstract class TaskFinishedWhileSentContract {
+
+    private static final String BOX = "OTB3-RACE01";
+    private static final String SERVICE = "otb-race";
+
+    private final Services services = new Services();
+    private final Devices devices = new Devices();
+    private final PushTasks tasks = new PushTasks();
+    private final AuditLog audit = new AuditLog();
+    private Database database;
+
+    protected abstract Database newDatabase() throws Exception;
+
+    protected void afterStoreClosed() throws Exception {
+    }
+
+    @BeforeEach
+    void open() throws Exception {
+        database = newDatabase();
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        database.close();
+        afterStoreClosed();
+    }
+
+    private String row(String sql) {
+        return database.inTransaction(tx -> tx.queryOne(sql, r -> r.getString(1), BOX).orElse(null));
+    }
+
+    @Test
+    void aTaskFinishedWhileItsReconcileIsUnderWayIsNeitherReopenedNorPushed() throws Exception {
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch finished = new CountDownLatch(1);
+        DesiredStateEngine engine = spy(new DesiredStateEngine(Catalog::defaults, services, devices, tasks, audit));
+        doAnswer(call -> {
+            inside.countDown();
+            assertThat(finished.await(30, TimeUnit.SECONDS)).as("the other transaction committed").isTrue();
+            return call.callRealMethod();
+        }).when(engine).profile(any(), anyString(), anyLong());
+        database.inTransaction(tx -> {
+            devices.register(tx, BOX, "v3");
+            engine.createService(tx, new DesiredStateEngine.NewService(SERVICE, "acc", "starter.v1",
+                    ServiceStatus.ACTIVE, "192.0.2.78", BOX), "test");
+            return null;
+        });
+        AgentService rules = new AgentService(database, services, devices, tasks, audit, engine, List::of,
+                new Metrics(), null, 30, Duration.ofSeconds(20), 3);
+        rules.ownership("X", ChangeAnnouncer.NONE);
+        long token = ((AgentService.Accepted) rules.hello(BOX, "01",
+                new Hello(List.of(1), BOX, "v3", "fw-1", "test", null, List.of()))).token();
+        long task = Long.parseLong(row("SELECT id FROM push_tasks WHERE device_id = ?"));
+        assertThat(row("SELECT state FROM push_tasks WHERE device_id = ?")).isEqualTo("todo");
+
+        CompletableFuture<AgentService.Reply> reconcile = CompletableFuture.supplyAsync(
+                () -> rules.reconcile(BOX, token, AgentService.Trigger.HELLO));
+        assertThat(inside.await(30, TimeUnit.SECONDS)).as("the reconcile read the task open").isTrue();
+        database.inTransaction(tx -> {
+            tasks.finish(tx, task, TaskState.DONE, "superseded", "the service moved to another box");
+            return null;
+        });
+        finished.countDown();
+        AgentService.Reply reply = reconcile.get(30, TimeUnit.SECONDS);
+
+        assertThat(row("SELECT state || ' ' || outcome || ' ' || attempts FROM push_tasks WHERE device_id = ?"))
+                .as("the finished task stays finished, never marked sent").isEqualTo("done superseded 0");
+        assertThat(reply.messages()).as("nothing pushed for a finished task")
+                .noneMatch(ProfilePush.class::isInstance);
+        assertThat(reply.close()).as("the session goes on: the box's token is still its own").isFalse();
+    }
+
+    @Test
+    void theConditionalStatementRefusesAFinishedTaskAndTakesAnOpenOne() {
+        database.inTransaction(tx -> {
+            devices.register(tx, BOX, "v3");
+            new DesiredStateEngine(Catalog::defaults, services, devices, tasks, audit).createService(tx,
+                    new DesiredStateEngine.NewService(SERVICE, "acc", "starter.v1", ServiceStatus.ACTIVE,
+                            "192.0.2.78", BOX), "test");
+            return null;
+        });
+        long task = Long.parseLong(row("SELECT id FROM push_tasks WHERE device_id = ?"));
+        long token = Long.parseLong(row("SELECT owner_token FROM devices WHERE id = ?"));
+        assertThat(database.<Boolean>inTransaction(tx -> tasks.markSent(tx, task, BOX, token))).isTrue();
+        assertThat(database.<Boolean>inTransaction(tx -> tasks.markSent(tx, task, BOX, token)))
+                .as("a task in doing is sent again (a re-send)").isTrue();
+        database.inTransaction(tx -> {
+            tasks.finish(tx, task, TaskState.DONE, "applied", null);
+            return null;
+        });
+        assertThat(database.<Boolean>inTransaction(tx -> tasks.markSent(tx, task, BOX, token))).isFalse();
+        assertThat(row("SELECT state || ' ' || attempts FROM push_tasks WHERE device_id = ?")).isEqualTo("done 2");
+    }
+}
