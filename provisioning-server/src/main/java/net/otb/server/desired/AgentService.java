@@ -435,16 +435,19 @@ public final class AgentService {
      */
     private Reply notSent(Tx tx, String deviceId, String write, long token) throws SQLException {
         Optional<Device> current = devices.find(tx, deviceId);
-        if (current.isEmpty() || current.get().ownerToken() != token) {
-            return fenced(tx, deviceId, write, token);
+        if (current.isPresent() && current.get().ownerToken() == token) {
+            LOG.debug("{}: {} skipped: the task was finished by another transaction meanwhile", deviceId, write);
+            return Reply.NOTHING;
         }
-        LOG.debug("{}: {} skipped: the task was finished by another transaction meanwhile", deviceId, write);
-        return Reply.NOTHING;
+        return fenced(current, write, token);
     }
 
     /** {@link #fenced(Device, String, long)} after a conditional write found a newer owner: reads who it is. */
     private Reply fenced(Tx tx, String deviceId, String write, long token) throws SQLException {
-        Optional<Device> current = devices.find(tx, deviceId);
+        return fenced(devices.find(tx, deviceId), write, token);
+    }
+
+    private Reply fenced(Optional<Device> current, String write, long token) {
         if (current.isEmpty()) {
             return new Reply(List.of(ErrorMessage.of(ErrorCode.FORBIDDEN, "the box is no longer registered")), false, true);
         }

@@ -28,8 +28,8 @@ class BenchCommandTest {
     @TempDir
     Path work;
 
-    @Test
-    void severalInstancesOnTheEmbeddedStoreAreRefusedSayingWhy() {
+    /** Runs the bench with {@code args}, which it must refuse as bad options (exit 2); returns what it wrote to stderr. */
+    private String refused(String... args) {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         CommandLine command = new CommandLine(new BenchCommand());
         command.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
@@ -37,29 +37,24 @@ class BenchCommandTest {
         int exit;
         try {
             System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            exit = command.execute("--devices", "10", "--instances", "2", "--out", work.toString());
+            exit = command.execute(args);
         } finally {
             System.setErr(stderr);
         }
         assertThat(exit).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("several instances share one PostgreSQL database",
-                "--store postgres");
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void severalInstancesOnTheEmbeddedStoreAreRefusedSayingWhy() {
+        assertThat(refused("--devices", "10", "--instances", "2", "--out", work.toString()))
+                .contains("several instances share one PostgreSQL database", "--store postgres");
     }
 
     @Test
     void aStripeCountOutOfRangeIsRefusedSayingWhy() {
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream stderr = System.err;
-        int exit;
-        try {
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            exit = new CommandLine(new BenchCommand()).execute("--devices", "10", "--server-stripes", "0", "--out",
-                    work.toString());
-        } finally {
-            System.setErr(stderr);
-        }
-        assertThat(exit).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--server-stripes must be between 1 and 64");
+        assertThat(refused("--devices", "10", "--server-stripes", "0", "--out", work.toString()))
+                .contains("--server-stripes must be between 1 and 64");
     }
 
     @Test
