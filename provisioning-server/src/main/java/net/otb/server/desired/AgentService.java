@@ -240,13 +240,34 @@ public final class AgentService {
         }
     }
 
-    private Reply decommission(Tx tx, Device device, long token) throws SQLException {
+    /**
+     * Tells a replaced box to decommission, and records it told in this same transaction, which commits before the
+     * message is written: the box {@code decommissioned}, its decommission tasks {@code done}. A write lost with the
+     * link or with this server loses nothing, since a decommissioned box's hello is told again. Recording it only
+     * once written left a window in which the box had been told (and stops for good) while the store still waited
+     * for word of it: a store failure or a crash there left the task {@code doing} for ever (the campaign's seed
+     * {@code -4360322129440561364}, PostgreSQL restarted just after the write).
+     */
+    private Reply decommission(Tx tx, Device read, long token) throws SQLException {
+        // the fence: the box's row is locked, so no takeover commits between this check and our writes
+        Optional<Device> locked = devices.lock(tx, read.id());
+        if (locked.isEmpty() || locked.get().ownerToken() != token) {
+            return fenced(locked, "decommission", token);
+        }
+        Device device = locked.get();
+        if (device.state() != DeviceState.DECOMMISSIONING) {
+            // revoked meanwhile: the next reconcile reads it
+            return Reply.NOTHING;
+        }
         List<PushTask> open = tasks.byDevice(tx, device.id(), 50).stream()
                 .filter(t -> t.kind() == TaskKind.DECOMMISSION && t.open()).toList();
+        devices.setState(tx, device.id(), DeviceState.DECOMMISSIONED, device.stateDetail());
         for (PushTask task : open) {
-            if (!tasks.markSent(tx, task.id(), device.id(), token)) {
-                return notSent(tx, device.id(), "decommission sent", token);
-            }
+            // sent (its attempt and time), then done: nothing waits for word of the write
+            tasks.markSent(tx, task.id(), device.id(), token);
+            tasks.finish(tx, task.id(), TaskState.DONE, "told", null);
+            audit.append(tx, "system", "device.decommissioned", task.serviceName(), device.id(), task.generation(),
+                    device.stateDetail());
         }
         metrics.push("decommission");
         return Reply.of(new Decommission(reason(device)));
@@ -281,13 +302,17 @@ public final class AgentService {
                     : "generation " + device.appliedGeneration() + " of " + device.appliedService())
                     + " after it applied generation " + desired;
             if (task.rollbacks() + 1 > maxRollbackRepush) {
-                tasks.finish(tx, task.id(), TaskState.ERROR, "rolledBack", detail);
-                audit.append(tx, "device:" + device.id(), "profile.rolledBackTooOften", service.name(), device.id(),
-                        desired, detail);
+                if (tasks.finishIf(tx, task.id(), task.state(), task.outcome(), TaskState.ERROR, "rolledBack",
+                        detail)) {
+                    audit.append(tx, "device:" + device.id(), "profile.rolledBackTooOften", service.name(),
+                            device.id(), desired, detail);
+                }
                 return Reply.NOTHING;
             }
-            tasks.rolledBack(tx, task.id(), detail);
-            audit.append(tx, "device:" + device.id(), "profile.lostByBox", service.name(), device.id(), desired, detail);
+            if (tasks.rolledBack(tx, task.id(), task.state(), task.outcome(), detail)) {
+                audit.append(tx, "device:" + device.id(), "profile.lostByBox", service.name(), device.id(), desired,
+                        detail);
+            }
             task = tasks.find(tx, device.id(), service.name(), TaskKind.PROFILE, desired).orElseThrow();
         }
         if (task.state() == TaskState.ERROR || task.state() == TaskState.DONE) {
@@ -356,8 +381,8 @@ public final class AgentService {
                         applied.generation() != service.desiredGeneration(), false);
             }
             case REJECTED -> {
-                if (task.open()) {
-                    tasks.finish(tx, task.id(), TaskState.ERROR, "rejected", applied.detail());
+                if (task.open() && tasks.finishIf(tx, task.id(), task.state(), task.outcome(), TaskState.ERROR,
+                        "rejected", applied.detail())) {
                     audit.append(tx, actor, "profile.rejected", service.name(), deviceId, applied.generation(),
                             applied.detail());
                 }
@@ -369,53 +394,32 @@ public final class AgentService {
                 }
                 // the box runs its previous profile again
                 devices.recordApplied(tx, deviceId, null, 0, null);
+                if (applied.generation() != service.desiredGeneration()
+                        || !task.open() && !"applied".equals(task.outcome())) {
+                    // a generation superseded since it was pushed: its task stays closed (reopening it would leave
+                    // an open task that nothing sends); the desired generation's own task carries the push
+                    audit.append(tx, actor, "profile.rolledBack", service.name(), deviceId, applied.generation(),
+                            applied.detail() + " (generation " + service.desiredGeneration() + " is desired)");
+                    return new Reply(List.of(), true, false);
+                }
                 if (task.rollbacks() + 1 > maxRollbackRepush) {
-                    tasks.finish(tx, task.id(), TaskState.ERROR, "rolledBack",
-                            "rolled back " + (task.rollbacks() + 1) + " times: " + applied.detail());
-                    audit.append(tx, actor, "profile.rolledBackTooOften", service.name(), deviceId,
-                            applied.generation(), applied.detail());
+                    if (tasks.finishIf(tx, task.id(), task.state(), task.outcome(), TaskState.ERROR, "rolledBack",
+                            "rolled back " + (task.rollbacks() + 1) + " times: " + applied.detail())) {
+                        audit.append(tx, actor, "profile.rolledBackTooOften", service.name(), deviceId,
+                                applied.generation(), applied.detail());
+                    }
                     return Reply.NOTHING;
                 }
-                tasks.rolledBack(tx, task.id(), applied.detail());
+                if (!tasks.rolledBack(tx, task.id(), task.state(), task.outcome(), applied.detail())) {
+                    // finished by another transaction since we read it (superseded, closed by a shipment)
+                    return new Reply(List.of(), true, false);
+                }
                 audit.append(tx, actor, "profile.rolledBack", service.name(), deviceId, applied.generation(),
                         applied.detail());
-                return new Reply(List.of(), applied.generation() == service.desiredGeneration(), false);
+                return new Reply(List.of(), true, false);
             }
             default -> throw new IllegalStateException("unknown status " + applied.status());
         }
-    }
-
-    /** The decommission was written to the box on the session of fencing {@code token}: it is done with. */
-    public void decommissionDelivered(String deviceId, long token) {
-        database.inTransaction(tx -> {
-            decommissionDelivered(tx, deviceId, token);
-            return null;
-        });
-    }
-
-    /**
-     * {@link #decommissionDelivered(String, long)} inside the caller's transaction.
-     *
-     * @return false when a newer session holds the box: nothing was written
-     */
-    public boolean decommissionDelivered(Tx tx, String deviceId, long token) throws SQLException {
-        Optional<Device> device = devices.lock(tx, deviceId);
-        if (device.isPresent() && device.get().ownerToken() != token) {
-            fenced(device.get(), "decommission delivered", token);
-            return false;
-        }
-        if (device.isEmpty() || device.get().state() != DeviceState.DECOMMISSIONING) {
-            return true;
-        }
-        devices.setState(tx, deviceId, DeviceState.DECOMMISSIONED, device.get().stateDetail());
-        for (PushTask task : tasks.byDevice(tx, deviceId, 50)) {
-            if (task.kind() == TaskKind.DECOMMISSION && task.open()) {
-                tasks.finish(tx, task.id(), TaskState.DONE, "delivered", null);
-                audit.append(tx, "system", "device.decommissioned", task.serviceName(), deviceId,
-                        task.generation(), device.get().stateDetail());
-            }
-        }
-        return true;
     }
 
     /** A write refused by the fence, from the box's row as read in this transaction: one line, nothing written. */

@@ -106,10 +106,28 @@ public final class PushTasks {
                 state, outcome, detail, now, now, id);
     }
 
-    /** Puts a rolled-back task back to {@code todo}, counting the rollback. */
-    public void rolledBack(Tx tx, long id, String detail) throws SQLException {
-        tx.update("UPDATE push_tasks SET state = ?, rollbacks = rollbacks + 1, detail = ?, updated_at = ? WHERE id = ?",
-                TaskState.QUEUED, detail, tx.now(), id);
+    /**
+     * {@link #finish} in one conditional statement: only while the task is still as the caller read it, in state
+     * {@code read} with outcome {@code readOutcome} (null while open). False, nothing written, when another
+     * transaction finished or reopened it since (a change superseded it, a shipment closed it): a task's end is
+     * written once, by whoever gets there first.
+     */
+    public boolean finishIf(Tx tx, long id, TaskState read, String readOutcome, TaskState state, String outcome,
+            String detail) throws SQLException {
+        Instant now = tx.now();
+        return tx.update("UPDATE push_tasks SET state = ?, outcome = ?, detail = ?, updated_at = ?, done_at = ? "
+                + "WHERE id = ? AND state = ? AND COALESCE(outcome, '') = ?", state, outcome, detail, now, now, id,
+                read, readOutcome == null ? "" : readOutcome) == 1;
+    }
+
+    /**
+     * Puts a rolled-back task back to {@code todo}, counting the rollback, in one conditional statement: only while
+     * the task is still as the caller read it (see {@link #finishIf}); false, nothing written, otherwise.
+     */
+    public boolean rolledBack(Tx tx, long id, TaskState read, String readOutcome, String detail) throws SQLException {
+        return tx.update("UPDATE push_tasks SET state = ?, rollbacks = rollbacks + 1, detail = ?, updated_at = ? "
+                + "WHERE id = ? AND state = ? AND COALESCE(outcome, '') = ?", TaskState.QUEUED, detail, tx.now(), id,
+                read, readOutcome == null ? "" : readOutcome) == 1;
     }
 
     public List<PushTask> byService(Tx tx, String serviceName, int limit) throws SQLException {

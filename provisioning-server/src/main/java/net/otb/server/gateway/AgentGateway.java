@@ -243,35 +243,16 @@ public final class AgentGateway implements DeviceNotifier, AutoCloseable {
         });
     }
 
-    void decommissionDelivered(String deviceId, Channel channel) {
-        long token = AgentSessionHandler.token(channel);
-        submitForDevice(deviceId, new StoreWriter.StoreTask<Boolean>() {
-            @Override
-            public Boolean run(Tx tx) throws SQLException {
-                return service.decommissionDelivered(tx, deviceId, token);
-            }
-
-            @Override
-            public void committed(Boolean recorded) {
-                if (recorded) {
-                    LOG.info("{} {}: decommission delivered", deviceId, channel.remoteAddress());
-                }
-                end();
-            }
-
-            @Override
-            public void failed(RuntimeException e) {
-                LOG.warn("{}: cannot record the decommission, it will be sent again: {}", deviceId, e.toString());
-                end();
-            }
-
-            private void end() {
-                registry.remove(deviceId, channel);
-                channel.eventLoop().schedule(() -> {
-                    channel.close();
-                }, Disconnector.CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
-            }
-        });
+    /**
+     * The decommission is written: the session ends. Nothing is written to the store here; the box was recorded
+     * told in the transaction that sent it (a decommissioned box is told again at each hello).
+     */
+    void decommissionWritten(String deviceId, Channel channel) {
+        LOG.info("{} {}: decommission written", deviceId, channel.remoteAddress());
+        registry.remove(deviceId, channel);
+        channel.eventLoop().schedule(() -> {
+            channel.close();
+        }, Disconnector.CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     private void sweep() {

@@ -167,14 +167,14 @@ final class AgentSessionHandler extends ChannelInboundHandlerAdapter {
         });
     }
 
-    /** Writes a reply; a decommission is recorded once written, then the session ends. */
+    /** Writes a reply; once a decommission is written (it was recorded told before), the session ends. */
     static void send(Channel channel, AgentService.Reply reply, AgentGateway gateway, String deviceId) {
         List<Message> messages = reply.messages();
         for (Message message : messages) {
             if (message instanceof Decommission) {
                 channel.writeAndFlush(message).addListener((ChannelFutureListener) f -> {
                     if (f.isSuccess()) {
-                        gateway.decommissionDelivered(deviceId, channel);
+                        gateway.decommissionWritten(deviceId, channel);
                     }
                 });
             } else if (reply.close() && message instanceof ErrorMessage error) {

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import net.otb.protocol.Applied;
 import net.otb.protocol.Confirm;
+import net.otb.protocol.Decommission;
 import net.otb.protocol.ErrorCode;
 import net.otb.protocol.ErrorMessage;
 import net.otb.protocol.Hello;
@@ -33,8 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The fence on every write for a box, in-process on H2: once a newer session took the box (here through a second
- * instance's rules on the same store), the older session's applied, task sent (reconcile) and decommission delivered
- * and renewal write nothing and answer {@code superseded}; the newer session's do.
+ * instance's rules on the same store), the older session's applied, task sent (reconcile), decommission told and
+ * renewal write nothing and answer {@code superseded}; the newer session's do.
  */
 class FencingTest {
 
@@ -128,7 +129,7 @@ class FencingTest {
     }
 
     @Test
-    void aDecommissionDeliveredOnAnOlderSessionIsNotRecorded() {
+    void aDecommissionOnAnOlderSessionIsNeitherToldNorRecorded() {
         AgentService x = instance("X");
         AgentService y = instance("Y");
         long old = hello(x);
@@ -138,10 +139,24 @@ class FencingTest {
         });
         long newer = hello(y);
 
-        assertThat(database.<Boolean>inTransaction(tx -> x.decommissionDelivered(tx, BOX, old))).isFalse();
+        assertSuperseded(x.reconcile(BOX, old, AgentService.Trigger.HELLO));
         assertThat(row("SELECT state FROM devices WHERE id = ?")).isEqualTo(DeviceState.DECOMMISSIONING.wire());
-        assertThat(database.<Boolean>inTransaction(tx -> y.decommissionDelivered(tx, BOX, newer))).isTrue();
+        assertThat(row("SELECT state FROM push_tasks WHERE device_id = ? AND kind = 'decommission'")).isEqualTo("todo");
+
+        assertThat(y.reconcile(BOX, newer, AgentService.Trigger.HELLO).messages()).singleElement()
+                .isInstanceOf(Decommission.class);
+        // recorded told in the transaction that sends it: nothing waits for word of the write
         assertThat(row("SELECT state FROM devices WHERE id = ?")).isEqualTo(DeviceState.DECOMMISSIONED.wire());
+        assertThat(row("SELECT state || ' ' || outcome || ' ' || attempts FROM push_tasks WHERE device_id = ? "
+                + "AND kind = 'decommission'")).isEqualTo("done told 1");
+        assertThat(row("SELECT COUNT(*) FROM audit_events WHERE device_id = ? AND action = 'device.decommissioned'"))
+                .isEqualTo("1");
+        // and told again at its next hello, with nothing more recorded
+        long again = hello(y);
+        assertThat(y.reconcile(BOX, again, AgentService.Trigger.HELLO).messages()).singleElement()
+                .isInstanceOf(Decommission.class);
+        assertThat(row("SELECT COUNT(*) FROM audit_events WHERE device_id = ? AND action = 'device.decommissioned'"))
+                .isEqualTo("1");
     }
 
     @Test

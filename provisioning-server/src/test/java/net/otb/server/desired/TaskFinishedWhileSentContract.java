@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyLong;
 import static org.mockito.ArgumentMatchers.anyString;
+import static org.mockito.ArgumentMatchers.isNull;
 import static org.mockito.Mockito.doAnswer;
 import static org.mockito.Mockito.spy;
 
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import net.otb.protocol.Applied;
 import net.otb.protocol.Hello;
 import net.otb.protocol.ProfilePush;
 import net.otb.server.catalog.Catalog;
@@ -30,8 +32,9 @@ import org.junit.jupiter.api.Test;
  * box and closed the old box's task ({@code done}/{@code superseded}) while that box's reconcile was between the two,
  * and the reconcile then set it back to {@code doing}: a task stuck for ever, the old box being decommissioned. The
  * interleaving is forced here by holding the reconcile inside its transaction (in the engine's profile read, which
- * comes between the two) while the other transaction commits. Runs on each store (H2 here, PostgreSQL in
- * {@code store.postgres}).
+ * comes between the two) while the other transaction commits. The box's rollback report takes the same care: it
+ * never reopens a task that a change superseded, whether before the report or while it is under way. Runs on each
+ * store (H2 here, PostgreSQL in {@code store.postgres}).
  */
 public abstract class TaskFinishedWhileSentContract {
 
@@ -39,7 +42,7 @@ public abstract class TaskFinishedWhileSentContract {
     private static final String SERVICE = "otb-race";
 
     private final Services services = new Services();
-    private final Devices devices = new Devices();
+    private final Devices devices = spy(new Devices());
     private final PushTasks tasks = new PushTasks();
     private final AuditLog audit = new AuditLog();
     private Database database;
@@ -125,5 +128,105 @@ public abstract class TaskFinishedWhileSentContract {
         });
         assertThat(database.<Boolean>inTransaction(tx -> tasks.markSent(tx, task, BOX, token))).isFalse();
         assertThat(row("SELECT state || ' ' || attempts FROM push_tasks WHERE device_id = ?")).isEqualTo("done 2");
+    }
+
+    private AgentService rules(DesiredStateEngine engine) {
+        return new AgentService(database, services, devices, tasks, audit, engine, List::of, new Metrics(), null, 30,
+                Duration.ofSeconds(20), 3);
+    }
+
+    /** The box, its service at generation 1 pushed to it (the task {@code doing}); returns the session's token. */
+    private long pushedGenerationOne(AgentService rules, DesiredStateEngine engine) {
+        database.inTransaction(tx -> {
+            devices.register(tx, BOX, "v3");
+            engine.createService(tx, new DesiredStateEngine.NewService(SERVICE, "acc", "starter.v1",
+                    ServiceStatus.ACTIVE, "192.0.2.78", BOX), "test");
+            return null;
+        });
+        rules.ownership("X", ChangeAnnouncer.NONE);
+        long token = ((AgentService.Accepted) rules.hello(BOX, "01",
+                new Hello(List.of(1), BOX, "v3", "fw-1", "test", null, List.of()))).token();
+        assertThat(rules.reconcile(BOX, token, AgentService.Trigger.HELLO).messages())
+                .anyMatch(ProfilePush.class::isInstance);
+        assertThat(row("SELECT state FROM push_tasks WHERE device_id = ? AND generation = 1")).isEqualTo("doing");
+        return token;
+    }
+
+    @Test
+    void aRollbackOfASupersededGenerationLeavesItsTaskClosed() {
+        DesiredStateEngine engine = new DesiredStateEngine(Catalog::defaults, services, devices, tasks, audit);
+        AgentService rules = rules(engine);
+        long token = pushedGenerationOne(rules, engine);
+        database.inTransaction(tx -> engine.setDesiredOffer(tx, SERVICE, "business.v1", "test"));
+
+        AgentService.Reply reply = rules.applied(BOX, token, new Applied(1, Applied.Status.ROLLED_BACK,
+                "confirm lost"));
+
+        assertThat(row("SELECT state || ' ' || outcome || ' ' || rollbacks FROM push_tasks WHERE device_id = ? "
+                + "AND generation = 1")).as("the superseded task is not reopened").isEqualTo("done superseded 0");
+        assertThat(row("SELECT state FROM push_tasks WHERE device_id = ? AND generation = 2"))
+                .as("the desired generation's task carries the push").isEqualTo("todo");
+        assertThat(row("SELECT COALESCE(applied_service, 'none') FROM devices WHERE id = ?"))
+                .as("the box runs its previous profile").isEqualTo("none");
+        assertThat(reply.reconcile()).as("the desired generation is pushed next").isTrue();
+    }
+
+    @Test
+    void aTaskSupersededWhileItsRollbackReportIsUnderWayIsNotReopened() throws Exception {
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch finished = new CountDownLatch(1);
+        DesiredStateEngine engine = new DesiredStateEngine(Catalog::defaults, services, devices, tasks, audit);
+        AgentService rules = rules(engine);
+        long token = pushedGenerationOne(rules, engine);
+        long task = Long.parseLong(row("SELECT id FROM push_tasks WHERE device_id = ?"));
+        // the rollback report read the task open; it is held where it writes the box's applied state
+        doAnswer(call -> {
+            inside.countDown();
+            assertThat(finished.await(30, TimeUnit.SECONDS)).as("the other transaction committed").isTrue();
+            return call.callRealMethod();
+        }).when(devices).recordApplied(any(), anyString(), isNull(), anyLong(),
+                isNull());
+
+        CompletableFuture<AgentService.Reply> report = CompletableFuture.supplyAsync(() -> rules.applied(BOX, token,
+                new Applied(1, Applied.Status.ROLLED_BACK, "confirm lost")));
+        assertThat(inside.await(30, TimeUnit.SECONDS)).as("the report read the task open").isTrue();
+        database.inTransaction(tx -> {
+            tasks.finish(tx, task, TaskState.DONE, "superseded", "the service moved to another box");
+            return null;
+        });
+        finished.countDown();
+        report.get(30, TimeUnit.SECONDS);
+
+        assertThat(row("SELECT state || ' ' || outcome || ' ' || rollbacks FROM push_tasks WHERE device_id = ?"))
+                .as("the finished task stays finished").isEqualTo("done superseded 0");
+    }
+
+    /**
+     * The campaign's seed {@code -4360322129440561364} (PostgreSQL): the decommission was written, the box stopped
+     * for good, and the write that recorded it delivered failed (PostgreSQL restarting): its task stayed
+     * {@code doing} for ever. It is now recorded in the transaction that sends it, and a store failure after the
+     * write has nothing left to lose.
+     */
+    @Test
+    void aDecommissionIsRecordedToldInTheTransactionThatSendsIt() {
+        DesiredStateEngine engine = new DesiredStateEngine(Catalog::defaults, services, devices, tasks, audit);
+        AgentService rules = rules(engine);
+        pushedGenerationOne(rules, engine);
+        database.inTransaction(tx -> {
+            devices.register(tx, "OTB3-RACE02", "v3");
+            engine.bindService(tx, SERVICE, "OTB3-RACE02", "test");
+            return null;
+        });
+        long token = ((AgentService.Accepted) rules.hello(BOX, "01",
+                new Hello(List.of(1), BOX, "v3", "fw-1", "test", null, List.of()))).token();
+
+        AgentService.Reply reply = rules.reconcile(BOX, token, AgentService.Trigger.HELLO);
+
+        assertThat(reply.messages()).singleElement().isInstanceOf(net.otb.protocol.Decommission.class);
+        assertThat(row("SELECT state FROM devices WHERE id = ?")).isEqualTo("decommissioned");
+        assertThat(row("SELECT state || ' ' || outcome FROM push_tasks WHERE device_id = ? AND kind = 'decommission'"))
+                .isEqualTo("done told");
+        assertThat(row("SELECT COUNT(*) FROM push_tasks WHERE device_id = ? AND state IN ('todo', 'doing')"))
+                .as("nothing of the old box is left open").isEqualTo("0");
     }
 }
