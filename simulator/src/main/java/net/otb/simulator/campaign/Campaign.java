@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import net.otb.simulator.bench.LoadAverage;
 import net.otb.simulator.lab.Folders;
 
@@ -60,21 +61,57 @@ public final class Campaign {
         return seed + index * GOLDEN;
     }
 
+    /** What the finished runs add up to; read by the shutdown hook too, when the campaign is stopped half-way. */
+    private static final class Tally {
+        private final Map<FaultKind, Integer> faults = new EnumMap<>(FaultKind.class);
+        private final List<String> failedSeeds = new ArrayList<>();
+        private int done;
+        private int failed;
+        private int labErrors;
+        private int migrations;
+        private int calls;
+        private int violations;
+
+        synchronized void labError(long seed) {
+            done++;
+            labErrors++;
+            failedSeeds.add(Long.toString(seed));
+        }
+
+        synchronized void checked(long seed, CampaignRun.Result result) {
+            done++;
+            result.faults().forEach((kind, n) -> faults.merge(kind, n, Integer::sum));
+            migrations += result.migrations();
+            calls += result.calls();
+            violations += result.violations().size();
+            if (!result.passed()) {
+                failed++;
+                failedSeeds.add(Long.toString(seed));
+            }
+        }
+
+        synchronized Summary summary(long began) {
+            return new Summary(done, failed, labErrors, Map.copyOf(faults), migrations, calls, violations,
+                    Duration.ofNanos(System.nanoTime() - began), List.copyOf(failedSeeds));
+        }
+    }
+
     public Summary run(PrintStream out) throws Exception {
         long began = System.nanoTime();
         Files.createDirectories(work);
-        Map<FaultKind, Integer> faults = new EnumMap<>(FaultKind.class);
-        int failed = 0;
-        int labErrors = 0;
-        int migrations = 0;
-        int calls = 0;
-        int violations = 0;
-        int done = 0;
-        List<String> failedSeeds = new ArrayList<>();
-        // a campaign killed half-way must not leave its server and agent JVMs behind (only this JVM's own children),
-        // nor its PostgreSQL (pg_ctl daemonizes it: not a descendant)
+        Tally tally = new Tally();
+        // a campaign stopped half-way (SIGTERM, Ctrl-C) reports the runs it finished, and leaves neither its server
+        // and agent JVMs behind (only this JVM's own children) nor its PostgreSQL (pg_ctl daemonizes it: not a
+        // descendant). The run under way is lost with the processes it used, and is not counted.
+        AtomicBoolean stopping = new AtomicBoolean();
         PrivatePostgres[] started = new PrivatePostgres[1];
         Thread reaper = new Thread(() -> {
+            stopping.set(true);
+            synchronized (out) {
+                out.println("campaign stopped: the run under way is dropped; the runs finished:");
+                print(tally.summary(began), out, true);
+                out.flush();
+            }
             ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
             if (started[0] != null) {
                 started[0].close();
@@ -84,43 +121,47 @@ public final class Campaign {
         PrivatePostgres postgres = first.store() == RunConfig.Store.POSTGRES ? PrivatePostgres.start(work) : null;
         started[0] = postgres;
         try {
-            for (int i = 0; i < runs; i++) {
+            for (int i = 0; i < runs && !stopping.get(); i++) {
                 if (budget != null && System.nanoTime() - began > budget.toNanos()) {
                     out.printf("time budget of %d min reached: %d of %d runs done%n", budget.toMinutes(), i, runs);
                     break;
                 }
-                done++;
                 RunConfig config = first.withSeed(seedOf(first.seed(), i));
                 CampaignRun.Result result;
                 try {
                     result = new CampaignRun(config, work, postgres).run(keep);
                 } catch (Exception e) {
-                    labErrors++;
-                    failedSeeds.add(Long.toString(config.seed()));
-                    out.printf("run %d/%d seed %d: the lab failed (nothing checked): %s%n  replay: %s%n", i + 1, runs,
-                            config.seed(), e, config.replayCommand());
+                    if (stopping.get()) {
+                        break;
+                    }
+                    tally.labError(config.seed());
+                    synchronized (out) {
+                        out.printf("run %d/%d seed %d: the lab failed (nothing checked): %s%n  replay: %s%n", i + 1,
+                                runs, config.seed(), e, config.replayCommand());
+                    }
                     continue;
                 }
-                result.faults().forEach((kind, n) -> faults.merge(kind, n, Integer::sum));
-                migrations += result.migrations();
-                calls += result.calls();
-                violations += result.violations().size();
-                out.printf("run %d/%d seed %d (%s): %d steps, %d calls, %d faults, %d migrations checked, "
-                                + "%d violations, %.1f s%n", i + 1, runs, config.seed(), config.store().wire(),
-                        config.steps(), result.calls(), result.faults().values().stream().mapToInt(Integer::intValue).sum(),
-                        result.migrations(), result.violations().size(), result.took().toMillis() / 1000.0);
-                if (!result.passed()) {
-                    failed++;
-                    failedSeeds.add(Long.toString(config.seed()));
-                    result.violations().forEach(v -> out.println("  VIOLATION " + v));
-                    out.println("  FAILED: seed " + config.seed() + "; its folder (server log, store, boxes) is kept in "
-                            + result.folder());
-                    out.println("  replay: " + config.replayCommand());
+                if (stopping.get()) {
+                    break;
                 }
-                out.flush();
+                tally.checked(config.seed(), result);
+                synchronized (out) {
+                    out.printf("run %d/%d seed %d (%s): %d steps, %d calls, %d faults, %d migrations checked, "
+                                    + "%d violations, %.1f s%n", i + 1, runs, config.seed(), config.store().wire(),
+                            config.steps(), result.calls(),
+                            result.faults().values().stream().mapToInt(Integer::intValue).sum(), result.migrations(),
+                            result.violations().size(), result.took().toMillis() / 1000.0);
+                    if (!result.passed()) {
+                        result.violations().forEach(v -> out.println("  VIOLATION " + v));
+                        out.println("  FAILED: seed " + config.seed() + "; its folder (server log, store, boxes) is "
+                                + "kept in " + result.folder());
+                        out.println("  replay: " + config.replayCommand());
+                    }
+                    out.flush();
+                }
             }
         } finally {
-            if (postgres != null) {
+            if (postgres != null && !stopping.get()) {
                 started[0] = null;
                 postgres.close();
             }
@@ -130,20 +171,23 @@ public final class Campaign {
                 // already shutting down: the hook runs
             }
         }
-        if (!keep && failed == 0 && labErrors == 0) {
+        Summary summary = tally.summary(began);
+        if (stopping.get()) {
+            // the hook printed it
+            return summary;
+        }
+        if (!keep && summary.passed()) {
             try (var left = Files.list(work)) {
                 if (left.findAny().isEmpty()) {
                     Folders.deleteQuietly(work);
                 }
             }
         }
-        Summary summary = new Summary(done, failed, labErrors, Map.copyOf(faults), migrations, calls, violations,
-                Duration.ofNanos(System.nanoTime() - began), List.copyOf(failedSeeds));
-        print(summary, out);
+        print(summary, out, false);
         return summary;
     }
 
-    private void print(Summary s, PrintStream out) {
+    private void print(Summary s, PrintStream out, boolean stopped) {
         out.println("== campaign: seed " + first.seed() + ", store " + first.store().wire() + ", " + first.boxes()
                 + " boxes (" + first.childAgents() + " in child JVMs, " + first.spares() + " spares), " + first.steps()
                 + " steps per run");
@@ -158,10 +202,10 @@ public final class Campaign {
         }
         out.println("faults injected " + total + ": " + kinds);
         out.printf("took %.1f s (%.1f s per run); load average %s%n", s.took().toMillis() / 1000.0,
-                s.took().toMillis() / 1000.0 / s.runs(), LoadAverage.now());
+                s.took().toMillis() / 1000.0 / Math.max(1, s.runs()), LoadAverage.now());
         if (!s.failedSeeds().isEmpty()) {
             out.println("failed seeds: " + String.join(" ", s.failedSeeds()));
         }
-        out.println(s.passed() ? "PASSED" : "FAILED");
+        out.println(stopped ? "STOPPED" : s.passed() ? "PASSED" : "FAILED");
     }
 }
