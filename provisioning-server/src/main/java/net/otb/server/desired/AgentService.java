@@ -62,7 +62,7 @@ public final class AgentService {
     /**
      * What to send after a message, and whether the box's desired state must then be reconciled.
      *
-     * @param close end the session after sending (decommission delivered, box revoked)
+     * @param close end the session after sending (box revoked, token superseded)
      */
     public record Reply(List<Message> messages, boolean reconcile, boolean close) {
         static final Reply NOTHING = new Reply(List.of(), false, false);
