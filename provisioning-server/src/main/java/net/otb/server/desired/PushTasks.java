@@ -20,6 +20,9 @@ public final class PushTasks {
             + "updated_at = ?, done_at = ? WHERE device_id = ? AND service_name = ? AND kind = ? AND generation < ? "
             + "AND state IN (?, ?)";
 
+    /** The condition of the writes that take a task only as its caller read it: id, state, outcome ('' for none). */
+    private static final String AS_READ = "WHERE id = ? AND state = ? AND COALESCE(outcome, '') = ?";
+
     /** A box's task of one kind for one service at one generation. */
     public record TaskKey(String deviceId, String serviceName, TaskKind kind, long generation) {
     }
@@ -116,8 +119,7 @@ public final class PushTasks {
             String detail) throws SQLException {
         Instant now = tx.now();
         return tx.update("UPDATE push_tasks SET state = ?, outcome = ?, detail = ?, updated_at = ?, done_at = ? "
-                + "WHERE id = ? AND state = ? AND COALESCE(outcome, '') = ?", state, outcome, detail, now, now, id,
-                read, readOutcome == null ? "" : readOutcome) == 1;
+                + AS_READ, state, outcome, detail, now, now, id, read, readOutcome == null ? "" : readOutcome) == 1;
     }
 
     /**
@@ -126,8 +128,7 @@ public final class PushTasks {
      */
     public boolean rolledBack(Tx tx, long id, TaskState read, String readOutcome, String detail) throws SQLException {
         return tx.update("UPDATE push_tasks SET state = ?, rollbacks = rollbacks + 1, detail = ?, updated_at = ? "
-                + "WHERE id = ? AND state = ? AND COALESCE(outcome, '') = ?", TaskState.QUEUED, detail, tx.now(), id,
-                read, readOutcome == null ? "" : readOutcome) == 1;
+                + AS_READ, TaskState.QUEUED, detail, tx.now(), id, read, readOutcome == null ? "" : readOutcome) == 1;
     }
 
     public List<PushTask> byService(Tx tx, String serviceName, int limit) throws SQLException {
