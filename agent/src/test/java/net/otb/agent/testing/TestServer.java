@@ -19,6 +19,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
@@ -46,6 +47,7 @@ import net.otb.protocol.tls.PeerIdentity;
 import net.otb.protocol.tls.TlsContexts;
 import net.otb.protocol.tls.TlsProvider;
 import net.otb.protocol.testing.TestPki;
+import org.awaitility.Awaitility;
 
 /**
  * A small scriptable agent-protocol server for tests: real mutual TLS ({@link TlsContexts#server}) and the
@@ -138,9 +140,18 @@ public final class TestServer implements AutoCloseable {
         channels.close().await(5, TimeUnit.SECONDS);
     }
 
-    /** Listens again on the port it had. */
-    public void restart() throws InterruptedException {
-        bind(port);
+    /**
+     * Listens again on the port it had: the agent under test dials that one. Another socket may hold the port for
+     * a moment (an agent's connect to a port nobody listens on can be given that very port as its own, TCP's
+     * self-connect, until its handshake fails), so a refused bind is tried again until a deadline.
+     */
+    public void restart() {
+        Awaitility.await("port " + port + " free again").atMost(Duration.ofSeconds(10))
+                .pollInSameThread().pollInterval(Duration.ofMillis(50)).ignoreException(BindException.class)
+                .until(() -> {
+                    bind(port);
+                    return true;
+                });
     }
 
     @Override

@@ -44,11 +44,6 @@ public final class TlsPeers {
         private final BlockingQueue<Handshake> handshakes = new LinkedBlockingQueue<>();
 
         public Server(EventLoopGroup group, SslContext context) throws InterruptedException {
-            this(group, context, 0);
-        }
-
-        /** A server on {@code port} of 127.0.0.1 (0: any), e.g. the port of a server it replaces. */
-        public Server(EventLoopGroup group, SslContext context, int port) throws InterruptedException {
             channel = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
@@ -60,7 +55,7 @@ public final class TlsPeers {
                             ch.pipeline().addLast(new Reporter(handshakes::add));
                             ch.pipeline().addLast(LastResortHandler.INSTANCE);
                         }
-                    }).bind("127.0.0.1", port).sync().channel();
+                    }).bind("127.0.0.1", 0).sync().channel();
         }
 
         public int port() {

@@ -39,6 +39,13 @@ class SessionResumptionTest {
 
     static final long TIMEOUT_SECONDS = 10;
     static final Duration ROTATION = Duration.ofHours(1);
+    /**
+     * The port the box believes it dials. A client keeps its sessions per host and port named to its engine, not
+     * per socket: a box configured with one server address resumes there whatever process answers behind it. The
+     * tests connect to the real port of each server but name this one, so that a restarted server need not bind
+     * its predecessor's port again (another socket may have taken it in between: "Address already in use").
+     */
+    static final int SERVER_PORT = 4443;
 
     static EventLoopGroup group;
     static TestPki pki;
@@ -101,7 +108,7 @@ class SessionResumptionTest {
                 .handler(new io.netty.channel.ChannelInitializer<io.netty.channel.socket.SocketChannel>() {
                     @Override
                     protected void initChannel(io.netty.channel.socket.SocketChannel ch) {
-                        ch.pipeline().addLast(client.newHandler(ch.alloc(), "127.0.0.1", server.port()));
+                        ch.pipeline().addLast(client.newHandler(ch.alloc(), "127.0.0.1", SERVER_PORT));
                         ch.pipeline().addLast(new io.netty.channel.ChannelInboundHandlerAdapter() {
                             @Override
                             public void userEventTriggered(io.netty.channel.ChannelHandlerContext ctx, Object evt) {
@@ -165,17 +172,15 @@ class SessionResumptionTest {
         SslContext client = TlsContexts.client(pki.device("OTB3-100002"), pki.anchors(), clientProvider);
         Peer before = server(TicketKeys.loadOrCreate(secret, ROTATION, Clock.systemUTC(), new SecureRandom()),
                 RevocationList.inMemory());
-        int port;
         try (TlsPeers.Server server = new TlsPeers.Server(group, before.context())) {
-            port = server.port();
             assertThat(handshake(server, client).success()).isTrue();
         }
         assertThat(Files.getPosixFilePermissions(secret)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
 
-        // a new process: a new context, the same secret file, the same port (the box's cache is per host and port)
+        // a new process: a new context, the same secret file, the same server address for the box (SERVER_PORT)
         Peer after = server(TicketKeys.loadOrCreate(secret, ROTATION, Clock.systemUTC(), new SecureRandom()),
                 RevocationList.inMemory());
-        try (TlsPeers.Server server = new TlsPeers.Server(group, after.context(), port)) {
+        try (TlsPeers.Server server = new TlsPeers.Server(group, after.context())) {
             Handshake resumed = handshake(server, client);
             assertThat(resumed.success()).as(resumed.reason()).isTrue();
             assertThat(after.trust().checkedChains()).as("chains checked by the restarted server").isZero();
@@ -236,16 +241,14 @@ class SessionResumptionTest {
     void withoutOurKeysATicketResumesOnlyOnTheContextThatIssuedIt() throws Exception {
         SslContext client = TlsContexts.client(pki.device("OTB3-100005"), pki.anchors(), TlsProvider.OPENSSL);
         Peer before = server(null, RevocationList.inMemory());
-        int port;
         try (TlsPeers.Server server = new TlsPeers.Server(group, before.context())) {
-            port = server.port();
             handshake(server, client);
             // BoringSSL seals tickets with keys of its own, per context: this is why every session is checked again
             handshake(server, client);
             assertThat(before.trust().checkedChains()).as("resumed on the same context").isEqualTo(1);
         }
         Peer after = server(null, RevocationList.inMemory());
-        try (TlsPeers.Server server = new TlsPeers.Server(group, after.context(), port)) {
+        try (TlsPeers.Server server = new TlsPeers.Server(group, after.context())) {
             Handshake full = handshake(server, client);
             assertThat(full.success()).as(full.reason()).isTrue();
             assertThat(after.trust().checkedChains()).as("a restart without our keys: a full handshake").isEqualTo(1);
