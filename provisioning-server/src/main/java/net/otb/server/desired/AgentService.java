@@ -38,8 +38,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The rules of an agent session, free of Netty: the gateway hands it a box's messages and sends what it
- * returns. Every decision reads the store and commits before the gateway writes, so the store is always
- * ahead of the wire. Thread-safe; the gateway calls it for one box from one thread at a time.
+ * returns. Decisions are made on the box's state in memory ({@link BoxMemory}, loaded once from the store) and
+ * the store receives what changed, committed before the gateway writes, so the store is always ahead of the wire
+ * (docs/architecture.md, "The box's state lives with its stripe"). Thread-safe; the gateway calls it for one box
+ * from one thread at a time (the box's stripe).
  */
 public final class AgentService {
 
@@ -96,6 +98,10 @@ public final class AgentService {
     private final int confirmSeconds;
     private final Duration ackTimeout;
     private final int maxRollbackRepush;
+    private final BoxStore store;
+    private final BoxMemory memory;
+    /** Boxes whose last hello wrote nothing: their last-seen time is written in batches ({@link #flushSeen}). */
+    private final java.util.Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile String instanceId = "local";
     private volatile ChangeAnnouncer announcer = ChangeAnnouncer.NONE;
 
@@ -105,6 +111,17 @@ public final class AgentService {
     public AgentService(Database database, Services services, Devices devices, PushTasks tasks, AuditLog audit,
                         DesiredStateEngine engine, Supplier<List<HelloListener>> helloListeners, Metrics metrics,
                         CertificateAuthority authority, int confirmSeconds, Duration ackTimeout, int maxRollbackRepush) {
+        this(new SqlBoxStore(), database, services, devices, tasks, audit, engine, helloListeners, metrics, authority,
+                confirmSeconds, ackTimeout, maxRollbackRepush);
+    }
+
+    /** With the store of the boxes' hot-path state given (tests hold its writes to race them). */
+    AgentService(BoxStore store, Database database, Services services, Devices devices, PushTasks tasks,
+                 AuditLog audit, DesiredStateEngine engine, Supplier<List<HelloListener>> helloListeners,
+                 Metrics metrics, CertificateAuthority authority, int confirmSeconds, Duration ackTimeout,
+                 int maxRollbackRepush) {
+        this.store = store;
+        this.memory = new BoxMemory(store);
         this.database = database;
         this.services = services;
         this.devices = devices;
@@ -144,8 +161,17 @@ public final class AgentService {
     }
 
     /**
+     * Loads, in one go, the states of the boxes a stripe's group is about to handle that memory does not hold: four
+     * statements for the whole group instead of four per box.
+     */
+    public void preload(Tx tx, java.util.Collection<String> deviceIds) throws SQLException {
+        memory.preload(tx, deviceIds);
+    }
+
+    /**
      * {@link #hello(String, String, Hello)} inside the caller's transaction (the gateway commits many boxes'
-     * hellos together); nothing may be answered before {@code tx} commits.
+     * hellos together); nothing may be answered before {@code tx} commits. Decided on the box's state in memory:
+     * a hello that changes nothing (the same instance, certificate, firmware and applied profile) writes nothing.
      */
     public HelloOutcome hello(Tx tx, String certificateCn, String certificateSerial, Hello hello) throws SQLException {
         if (!hello.deviceId().equals(certificateCn)) {
@@ -157,50 +183,90 @@ public final class AgentService {
             return new Refused(ErrorCode.UNSUPPORTED_VERSION, "no common protocol version: the server speaks "
                     + ProtocolVersion.SUPPORTED + ", the box " + hello.protocols());
         }
-        Optional<Device> found = devices.lock(tx, hello.deviceId());
-        if (found.isEmpty()) {
+        BoxState box = memory.get(tx, hello.deviceId());
+        if (box == null) {
             return new Refused(ErrorCode.FORBIDDEN, "the box " + hello.deviceId() + " is not registered");
         }
-        Device device = found.get();
-        if (device.state() == DeviceState.REVOKED) {
+        if (box.state == DeviceState.REVOKED) {
             return new Refused(ErrorCode.FORBIDDEN, "the box " + hello.deviceId() + " is revoked");
         }
-        boolean first = device.firstSeenAt() == null;
-        // the takeover: this session's token is one above any session the box had, here or elsewhere
-        long token = device.ownerToken() + 1;
-        devices.recordHello(tx, device.id(), hello.model(), hello.firmware(), hello.agentVersion(),
-                certificateSerial, instanceId, token);
-        if (device.ownerInstance() != null && !device.ownerInstance().equals(instanceId)) {
-            announcer.sessionTaken(tx, device.id(), device.ownerInstance(), token);
-        }
-        if (!device.model().equals(hello.model())) {
-            audit.append(tx, "device:" + device.id(), "device.modelReported", null, device.id(), null,
-                    "registered as " + device.model() + ", reports " + hello.model());
+        String id = box.id;
+        boolean first = box.firstSeenAt == null;
+        // the takeover: when the box's row names another instance (or none), this session's token is one above any
+        // session the box had, here or elsewhere, written on the condition that the row still holds the token read;
+        // a box whose row already names this instance keeps its token (no write: the fence is against others)
+        String previousOwner = box.ownerInstance;
+        boolean takeover = !instanceId.equals(previousOwner);
+        long token = takeover ? box.ownerToken + 1 : box.ownerToken;
+        String model = Interned.of(hello.model());
+        String firmware = Interned.of(hello.firmware());
+        String agentVersion = Interned.of(hello.agentVersion());
+        boolean activate = box.state == DeviceState.REGISTERED;
+        if (takeover || first || activate || !model.equals(box.model) || !java.util.Objects.equals(firmware, box.firmware)
+                || !java.util.Objects.equals(agentVersion, box.agentVersion)
+                || !java.util.Objects.equals(certificateSerial, box.certSerial)) {
+            store.recordHello(tx, id, model, firmware, agentVersion, certificateSerial, activate, instanceId, token,
+                    box.ownerToken);
+            if (takeover && previousOwner != null) {
+                announcer.sessionTaken(tx, id, previousOwner, token);
+            }
+            if (!model.equals(box.model)) {
+                store.audit(tx, "device:" + id, "device.modelReported", null, id, null,
+                        "registered as " + box.model + ", reports " + model);
+            }
+            box.ownerInstance = Interned.of(instanceId);
+            box.ownerToken = token;
+            box.model = model;
+            box.firmware = firmware;
+            box.agentVersion = agentVersion;
+            box.certSerial = certificateSerial;
+            if (first) {
+                box.firstSeenAt = tx.now();
+            }
+            if (activate) {
+                box.state = DeviceState.ACTIVE;
+            }
+        } else {
+            seen.add(id);
         }
         // the box is the authority on what it runs now (a reset, a rollback while we were away)
         BandwidthProfile applied = hello.applied();
         String appliedService = applied == null ? null : applied.serviceName();
         long appliedGeneration = applied == null ? 0 : applied.generation();
-        if (!java.util.Objects.equals(appliedService, device.appliedService())
-                || appliedGeneration != device.appliedGeneration()) {
-            devices.recordApplied(tx, device.id(), appliedService, appliedGeneration,
-                    applied == null ? null : applied.offer());
+        if (!java.util.Objects.equals(appliedService, box.appliedService) || appliedGeneration != box.appliedGeneration) {
+            store.recordApplied(tx, id, appliedService, appliedGeneration, applied == null ? null : applied.offer(),
+                    token);
+            box.appliedService = appliedService;
+            box.appliedGeneration = appliedGeneration;
         }
-        if (device.state() == DeviceState.DECOMMISSIONED) {
+        if (box.state == DeviceState.DECOMMISSIONED) {
             // accepted only to be told decommission again (reconcile): the one written before may have died with
             // the box before it saved it, so it is sent at every hello until the box has done it and stops coming
-            return new Accepted(device.id(), protocol.getAsInt(), false, token);
+            return new Accepted(id, protocol.getAsInt(), false, token);
         }
         if (first) {
-            audit.append(tx, "device:" + device.id(), "device.firstConnection", null, device.id(), null,
+            store.audit(tx, "device:" + id, "device.firstConnection", null, id, null,
                     "model=" + hello.model() + " firmware=" + hello.firmware());
         }
-        HelloListener.AcceptedHello accepted = new HelloListener.AcceptedHello(device.id(), hello.model(), first,
-                device);
-        for (HelloListener listener : helloListeners.get()) {
-            listener.onHelloAccepted(tx, accepted);
+        if (box.listenersPending) {
+            List<HelloListener> listeners = helloListeners.get();
+            if (!listeners.isEmpty()) {
+                // a listener reads and writes the store itself: it must see this hello's writes
+                store.flush(tx);
+                HelloListener.AcceptedHello accepted = new HelloListener.AcceptedHello(id, hello.model(), first);
+                boolean changed = false;
+                for (HelloListener listener : listeners) {
+                    changed |= listener.onHelloAccepted(tx, accepted);
+                }
+                if (changed) {
+                    // it bound the service or changed its profile: this session's reconcile reads them again
+                    memory.forget(tx, id);
+                    box = memory.get(tx, id);
+                }
+            }
+            box.listenersPending = false;
         }
-        return new Accepted(device.id(), protocol.getAsInt(), first, token);
+        return new Accepted(id, protocol.getAsInt(), first, token);
     }
 
     /**
@@ -214,28 +280,27 @@ public final class AgentService {
 
     /** {@link #reconcile(String, long, Trigger)} inside the caller's transaction; send the reply only after it commits. */
     public Reply reconcile(Tx tx, String deviceId, long token, Trigger trigger) throws SQLException {
-        Optional<Device> found = devices.find(tx, deviceId);
-        if (found.isEmpty()) {
+        BoxState box = memory.get(tx, deviceId);
+        if (box == null) {
             return new Reply(List.of(ErrorMessage.of(ErrorCode.FORBIDDEN, "the box is no longer registered")), false, true);
         }
-        Device device = found.get();
-        if (device.ownerToken() != token) {
-            return fenced(device, "reconcile", token);
+        if (box.ownerToken != token) {
+            return fenced(box.id, box.ownerInstance, box.ownerToken, "reconcile", token);
         }
-        switch (device.state()) {
+        switch (box.state) {
             case REVOKED -> {
                 return new Reply(List.of(ErrorMessage.of(ErrorCode.FORBIDDEN, "the box is revoked")), false, true);
             }
             case DECOMMISSIONED -> {
                 // told again: a write is not a delivery (the box may have died before it saved the decommission)
                 metrics.push("decommission");
-                return Reply.of(new Decommission(reason(device)));
+                return Reply.of(new Decommission(reason(box.stateDetail)));
             }
             case DECOMMISSIONING -> {
-                return decommission(tx, device, token);
+                return decommission(tx, box.id, token);
             }
             default -> {
-                return reconcileProfile(tx, device, token, trigger);
+                return reconcileProfile(tx, box, token, trigger);
             }
         }
     }
@@ -246,11 +311,14 @@ public final class AgentService {
      * link or with this server loses nothing, since a decommissioned box's hello is told again. Recording it only
      * once written left a window in which the box had been told (and stops for good) while the store still waited
      * for word of it: a store failure or a crash there left the task {@code doing} for ever (the campaign's seed
-     * {@code -4360322129440561364}, PostgreSQL restarted just after the write).
+     * {@code -4360322129440561364}, PostgreSQL restarted just after the write). Rare, so read from the store itself.
      */
-    private Reply decommission(Tx tx, Device read, long token) throws SQLException {
+    private Reply decommission(Tx tx, String deviceId, long token) throws SQLException {
+        store.flush(tx);
+        // the box's state changes here, outside the hot path's writes: it is read again when next needed
+        memory.forget(tx, deviceId);
         // the fence: the box's row is locked, so no takeover commits between this check and our writes
-        Optional<Device> locked = devices.lock(tx, read.id());
+        Optional<Device> locked = devices.lock(tx, deviceId);
         if (locked.isEmpty() || locked.get().ownerToken() != token) {
             return fenced(locked, "decommission", token);
         }
@@ -270,63 +338,76 @@ public final class AgentService {
                     device.stateDetail());
         }
         metrics.push("decommission");
-        return Reply.of(new Decommission(reason(device)));
+        return Reply.of(new Decommission(reason(device.stateDetail())));
     }
 
-    private static String reason(Device device) {
-        return device.stateDetail() == null ? "this box was replaced" : device.stateDetail();
+    private static String reason(String stateDetail) {
+        return stateDetail == null ? "this box was replaced" : stateDetail;
     }
 
-    private Reply reconcileProfile(Tx tx, Device device, long token, Trigger trigger) throws SQLException {
-        Optional<Service> bound = services.findByDevice(tx, device.id());
-        if (bound.isEmpty()) {
+    private Reply reconcileProfile(Tx tx, BoxState box, long token, Trigger trigger) throws SQLException {
+        if (box.serviceName == null) {
             return Reply.NOTHING;
         }
-        Service service = bound.get();
-        long desired = service.desiredGeneration();
-        if (service.name().equals(device.appliedService()) && device.appliedGeneration() == desired) {
-            Optional<PushTask> task = tasks.find(tx, device.id(), service.name(), TaskKind.PROFILE, desired);
-            if (task.isPresent() && task.get().open()) {
-                tasks.finish(tx, task.get().id(), TaskState.DONE, "applied", "reported applied at hello");
+        String service = box.serviceName;
+        long desired = box.desiredGeneration;
+        if (box.inSync()) {
+            BoxState.Task task = box.task;
+            if (task != null && task.open()) {
+                store.finishTask(tx, box.id, service, desired, TaskState.DONE, "applied", "reported applied at hello",
+                        true);
+                task.state = TaskState.DONE;
+                task.outcome = "applied";
             }
-            tasks.supersede(tx, device.id(), service.name(), TaskKind.PROFILE, desired, "superseded by generation " + desired);
+            if (box.olderOpenTasks > 0) {
+                store.supersedeOlder(tx, box.id, service, desired);
+                box.olderOpenTasks = 0;
+            }
             // a box that applied just before we lost it waits for confirm: give it again at hello
             return trigger == Trigger.HELLO ? Reply.of(new Confirm(desired)) : Reply.NOTHING;
         }
-        PushTask task = tasks.ensure(tx, device.id(), service.name(), TaskKind.PROFILE, desired);
-        if (task.state() == TaskState.DONE && trigger == Trigger.HELLO) {
+        if (box.task == null) {
+            store.createTask(tx, box.id, service, desired);
+            box.task = new BoxState.Task(TaskState.QUEUED, null, 0, 0, null);
+        }
+        BoxState.Task task = box.task;
+        if (task.state == TaskState.DONE && "applied".equals(task.outcome) && trigger == Trigger.HELLO) {
             // the box acknowledged this generation, yet its hello says it runs another: it rolled back without our
             // hearing of it (its report written, then lost with the link) or was reset. The box is the authority:
             // counted as a rollback, and pushed again while the rollbacks allow it
-            String detail = "the box's hello reports " + (device.appliedService() == null ? "no profile"
-                    : "generation " + device.appliedGeneration() + " of " + device.appliedService())
+            String detail = "the box's hello reports " + (box.appliedService == null ? "no profile"
+                    : "generation " + box.appliedGeneration + " of " + box.appliedService)
                     + " after it applied generation " + desired;
-            if (task.rollbacks() + 1 > maxRollbackRepush) {
-                if (tasks.finishIf(tx, task.id(), task.state(), task.outcome(), TaskState.ERROR, "rolledBack",
-                        detail)) {
-                    audit.append(tx, "device:" + device.id(), "profile.rolledBackTooOften", service.name(),
-                            device.id(), desired, detail);
-                }
+            if (task.rollbacks + 1 > maxRollbackRepush) {
+                store.finishTask(tx, box.id, service, desired, TaskState.ERROR, "rolledBack", detail, false);
+                task.state = TaskState.ERROR;
+                task.outcome = "rolledBack";
+                store.audit(tx, "device:" + box.id, "profile.rolledBackTooOften", service, box.id, desired, detail);
                 return Reply.NOTHING;
             }
-            if (tasks.rolledBack(tx, task.id(), task.state(), task.outcome(), detail)) {
-                audit.append(tx, "device:" + device.id(), "profile.lostByBox", service.name(), device.id(), desired,
-                        detail);
-            }
-            task = tasks.find(tx, device.id(), service.name(), TaskKind.PROFILE, desired).orElseThrow();
+            store.reopenTask(tx, box.id, service, desired, task.state, task.outcome, detail);
+            task.state = TaskState.QUEUED;
+            task.rollbacks++;
+            store.audit(tx, "device:" + box.id, "profile.lostByBox", service, box.id, desired, detail);
         }
-        if (task.state() == TaskState.ERROR || task.state() == TaskState.DONE) {
+        if (task.state == TaskState.ERROR || task.state == TaskState.DONE) {
             return Reply.NOTHING;
         }
-        if (task.state() == TaskState.DOING && trigger != Trigger.HELLO
-                && task.sentAt() != null && task.sentAt().isAfter(tx.now().minus(ackTimeout))) {
+        Instant now = tx.now();
+        if (task.state == TaskState.DOING && trigger != Trigger.HELLO
+                && task.sentAt != null && task.sentAt.isAfter(now.minus(ackTimeout))) {
             return Reply.NOTHING;
         }
-        DesiredProfile profile = engine.profile(tx, service.name(), desired).orElseThrow(
-                () -> new SQLException("no desired profile " + service.name() + "#" + desired));
-        if (!tasks.markSent(tx, task.id(), device.id(), token)) {
-            return notSent(tx, device.id(), "task sent", token);
+        DesiredProfile profile = box.profile;
+        if (profile == null) {
+            throw new SQLException("no desired profile " + service + "#" + desired);
         }
+        // conditional on the box's token and on the task still being open: a newer owner or a finished task fails
+        // this attempt, and the next one decides on what the store then holds
+        store.markSent(tx, box.id, service, desired, token);
+        task.state = TaskState.DOING;
+        task.attempts++;
+        task.sentAt = now;
         metrics.push("profile");
         return Reply.of(ProfilePush.of(profile.toProfile(), confirmSeconds));
     }
@@ -341,81 +422,102 @@ public final class AgentService {
 
     /**
      * {@link #applied(String, long, Applied)} inside the caller's transaction; the {@code confirm} it returns may be
-     * sent only after {@code tx} commits (a confirmed change must survive a crash).
+     * sent only after {@code tx} commits (a confirmed change must survive a crash). Decided on the box's state in
+     * memory; its writes are conditional on the session's token.
      */
     public Reply applied(Tx tx, String deviceId, long token, Applied applied) throws SQLException {
         tx.afterCommit(() -> metrics.ack(applied.status().wire()));
-        // the fence: the box's row is locked, so no takeover commits between this check and our writes
-        Optional<Device> device = devices.lock(tx, deviceId);
-        if (device.isPresent() && device.get().ownerToken() != token) {
-            return fenced(device.get(), applied.status().wire() + " #" + applied.generation(), token);
+        BoxState box = memory.get(tx, deviceId);
+        if (box != null && box.ownerToken != token) {
+            return fenced(box.id, box.ownerInstance, box.ownerToken,
+                    applied.status().wire() + " #" + applied.generation(), token);
         }
-        Optional<Service> bound = services.findByDevice(tx, deviceId);
-        if (bound.isEmpty() || device.isEmpty()) {
+        if (box == null || box.serviceName == null) {
             return Reply.of(ErrorMessage.of(ErrorCode.UNEXPECTED, "no service is bound to this box"));
         }
-        Service service = bound.get();
-        Optional<PushTask> found = tasks.find(tx, deviceId, service.name(), TaskKind.PROFILE, applied.generation());
-        if (found.isEmpty()) {
-            return Reply.of(ErrorMessage.of(ErrorCode.UNEXPECTED, "generation " + applied.generation()
-                    + " of " + service.name() + " was never pushed to this box"));
+        String service = box.serviceName;
+        long generation = applied.generation();
+        BoxState.Task task;
+        DesiredProfile profile;
+        if (generation == box.desiredGeneration && box.task != null) {
+            task = box.task;
+            profile = box.profile;
+        } else {
+            // an answer about another generation than the desired one: rare, read from the store
+            store.flush(tx);
+            Optional<PushTask> found = tasks.find(tx, deviceId, service, TaskKind.PROFILE, generation);
+            if (found.isEmpty()) {
+                return Reply.of(ErrorMessage.of(ErrorCode.UNEXPECTED, "generation " + generation
+                        + " of " + service + " was never pushed to this box"));
+            }
+            PushTask read = found.get();
+            task = new BoxState.Task(read.state(), read.outcome(), read.attempts(), read.rollbacks(), read.sentAt());
+            profile = null;
         }
-        PushTask task = found.get();
         String actor = "device:" + deviceId;
         switch (applied.status()) {
             case APPLIED -> {
-                DesiredProfile profile = engine.profile(tx, service.name(), applied.generation()).orElseThrow();
-                devices.recordApplied(tx, deviceId, service.name(), applied.generation(), profile.offer());
-                if (task.open() || !"applied".equals(task.outcome())) {
+                if (profile == null) {
+                    profile = engine.profile(tx, service, generation).orElseThrow();
+                }
+                store.recordApplied(tx, deviceId, service, generation, profile.offer(), token);
+                box.appliedService = service;
+                box.appliedGeneration = generation;
+                if (task.open() || !"applied".equals(task.outcome)) {
                     boolean wasOpen = task.open();
-                    tasks.finish(tx, task.id(), TaskState.DONE, "applied", applied.detail());
-                    audit.append(tx, actor, "profile.applied", service.name(), deviceId, applied.generation(),
+                    store.finishTask(tx, deviceId, service, generation, TaskState.DONE, "applied", applied.detail(),
+                            false);
+                    store.audit(tx, actor, "profile.applied", service, deviceId, generation,
                             "offer=" + profile.offer() + " serviceIp=" + profile.serviceIp());
-                    if (wasOpen && task.sentAt() != null) {
-                        Instant now = tx.now();
-                        double seconds = Math.max(0, Duration.between(task.sentAt(), now).toNanos() / 1e9);
+                    if (wasOpen && task.sentAt != null) {
+                        double seconds = Math.max(0, Duration.between(task.sentAt, tx.now()).toNanos() / 1e9);
                         tx.afterCommit(() -> metrics.pushApplied(seconds));
                     }
+                    task.state = TaskState.DONE;
+                    task.outcome = "applied";
                 }
-                return new Reply(List.of(new Confirm(applied.generation())),
-                        applied.generation() != service.desiredGeneration(), false);
+                return new Reply(List.of(new Confirm(generation)), generation != box.desiredGeneration, false);
             }
             case REJECTED -> {
-                if (task.open() && tasks.finishIf(tx, task.id(), task.state(), task.outcome(), TaskState.ERROR,
-                        "rejected", applied.detail())) {
-                    audit.append(tx, actor, "profile.rejected", service.name(), deviceId, applied.generation(),
-                            applied.detail());
+                if (task.open()) {
+                    store.finishTask(tx, deviceId, service, generation, TaskState.ERROR, "rejected", applied.detail(),
+                            true);
+                    task.state = TaskState.ERROR;
+                    task.outcome = "rejected";
+                    store.audit(tx, actor, "profile.rejected", service, deviceId, generation, applied.detail());
                 }
                 return Reply.NOTHING;
             }
             case ROLLED_BACK -> {
-                if (task.state() == TaskState.ERROR) {
+                if (task.state == TaskState.ERROR) {
                     return Reply.NOTHING;
                 }
                 // the box runs its previous profile again
-                devices.recordApplied(tx, deviceId, null, 0, null);
-                if (applied.generation() != service.desiredGeneration()
-                        || !task.open() && !"applied".equals(task.outcome())) {
+                store.recordApplied(tx, deviceId, null, 0, null, token);
+                box.appliedService = null;
+                box.appliedGeneration = 0;
+                if (generation != box.desiredGeneration || !task.open() && !"applied".equals(task.outcome)) {
                     // a generation superseded since it was pushed: its task stays closed (reopening it would leave
                     // an open task that nothing sends); the desired generation's own task carries the push
-                    audit.append(tx, actor, "profile.rolledBack", service.name(), deviceId, applied.generation(),
-                            applied.detail() + " (generation " + service.desiredGeneration() + " is desired)");
+                    store.audit(tx, actor, "profile.rolledBack", service, deviceId, generation,
+                            applied.detail() + " (generation " + box.desiredGeneration + " is desired)");
                     return new Reply(List.of(), true, false);
                 }
-                if (task.rollbacks() + 1 > maxRollbackRepush) {
-                    if (tasks.finishIf(tx, task.id(), task.state(), task.outcome(), TaskState.ERROR, "rolledBack",
-                            "rolled back " + (task.rollbacks() + 1) + " times: " + applied.detail())) {
-                        audit.append(tx, actor, "profile.rolledBackTooOften", service.name(), deviceId,
-                                applied.generation(), applied.detail());
-                    }
+                if (task.rollbacks + 1 > maxRollbackRepush) {
+                    store.finishTask(tx, deviceId, service, generation, TaskState.ERROR, "rolledBack",
+                            "rolled back " + (task.rollbacks + 1) + " times: " + applied.detail(), false);
+                    task.state = TaskState.ERROR;
+                    task.outcome = "rolledBack";
+                    store.audit(tx, actor, "profile.rolledBackTooOften", service, deviceId, generation,
+                            applied.detail());
                     return Reply.NOTHING;
                 }
-                if (!tasks.rolledBack(tx, task.id(), task.state(), task.outcome(), applied.detail())) {
-                    // finished by another transaction since we read it (superseded, closed by a shipment)
-                    return new Reply(List.of(), true, false);
-                }
-                audit.append(tx, actor, "profile.rolledBack", service.name(), deviceId, applied.generation(),
-                        applied.detail());
+                // conditional on the task as memory holds it: finished meanwhile by another transaction (superseded,
+                // closed by a shipment), this attempt fails and the next one reads what the store holds
+                store.reopenTask(tx, deviceId, service, generation, task.state, task.outcome, applied.detail());
+                task.state = TaskState.QUEUED;
+                task.rollbacks++;
+                store.audit(tx, actor, "profile.rolledBack", service, deviceId, generation, applied.detail());
                 return new Reply(List.of(), true, false);
             }
             default -> throw new IllegalStateException("unknown status " + applied.status());
@@ -424,31 +526,15 @@ public final class AgentService {
 
     /** A write refused by the fence, from the box's row as read in this transaction: one line, nothing written. */
     private Reply fenced(Device current, String write, long token) {
-        String detail = "a newer session of this box (token " + current.ownerToken() + " on instance "
-                + current.ownerInstance() + ") took over";
+        return fenced(current.id(), current.ownerInstance(), current.ownerToken(), write, token);
+    }
+
+    private static Reply fenced(String deviceId, String ownerInstance, long ownerToken, String write, long token) {
+        String detail = "a newer session of this box (token " + ownerToken + " on instance " + ownerInstance
+                + ") took over";
         LOG.warn("fenced: {} {} refused: this session's token {} is stale, the box is owned by {} with token {}",
-                current.id(), write, token, current.ownerInstance(), current.ownerToken());
+                deviceId, write, token, ownerInstance, ownerToken);
         return Reply.superseded(detail);
-    }
-
-    /**
-     * A task read open was not marked sent: either a newer session took the box ({@link #fenced}), or another
-     * transaction finished the task after this one read it (a newer generation superseded it, a shipment moved the
-     * service to another box). Then nothing is sent: the transaction that finished it made its own work for the
-     * box (the newer generation's push, the decommission), which the gateway reconciles once it commits.
-     */
-    private Reply notSent(Tx tx, String deviceId, String write, long token) throws SQLException {
-        Optional<Device> current = devices.find(tx, deviceId);
-        if (current.isPresent() && current.get().ownerToken() == token) {
-            LOG.debug("{}: {} skipped: the task was finished by another transaction meanwhile", deviceId, write);
-            return Reply.NOTHING;
-        }
-        return fenced(current, write, token);
-    }
-
-    /** {@link #fenced(Device, String, long)} after a conditional write found a newer owner: reads who it is. */
-    private Reply fenced(Tx tx, String deviceId, String write, long token) throws SQLException {
-        return fenced(devices.find(tx, deviceId), write, token);
     }
 
     private Reply fenced(Optional<Device> current, String write, long token) {
@@ -463,7 +549,56 @@ public final class AgentService {
      * of which boxes are connected is the database's), unless a newer session has it.
      */
     public boolean sessionClosed(Tx tx, String deviceId, long token) throws SQLException {
-        return devices.release(tx, deviceId, instanceId, token);
+        store.flush(tx);
+        boolean released = devices.release(tx, deviceId, instanceId, token);
+        BoxState box = memory.held(tx, deviceId);
+        if (box != null) {
+            if (released && box.ownerToken == token) {
+                // the next hello takes the box over again, with the next token
+                box.ownerInstance = null;
+            } else {
+                memory.forget(tx, deviceId);
+            }
+        }
+        return released;
+    }
+
+    /**
+     * Another writer changed the box (the desired-state engine, an operator, another instance): its state is read
+     * from the store when next needed. Call on the box's stripe, in order with its messages.
+     */
+    public void forget(String deviceId) {
+        memory.forget(deviceId);
+    }
+
+    /** Every box's state may be stale (this instance lost its lease): all are read again. */
+    public void forgetAll() {
+        memory.clear();
+    }
+
+    /** How many boxes' states memory holds (a gauge). */
+    public int boxesHeld() {
+        return memory.size();
+    }
+
+    /**
+     * Writes when the boxes whose hellos wrote nothing were last seen, as one batch: a hello that changes nothing
+     * costs no statement of its own. Best effort; a box not written now is written with its next flush.
+     */
+    public int flushSeen() {
+        if (seen.isEmpty()) {
+            return 0;
+        }
+        List<String> ids = new ArrayList<>(seen);
+        ids.forEach(seen::remove);
+        return database.inTransaction(tx -> {
+            Instant now = tx.now();
+            List<Object[]> rows = new ArrayList<>(ids.size());
+            for (String id : ids) {
+                rows.add(new Object[] {now, id});
+            }
+            return tx.batch("UPDATE devices SET last_seen_at = ? WHERE id = ?", rows);
+        });
     }
 
     /**
@@ -499,8 +634,28 @@ public final class AgentService {
         return database;
     }
 
-    /** Boxes with pushes due (never sent, or unanswered for the ack timeout). */
+    /**
+     * Boxes held in memory with a push due (never sent, or unanswered for the ack timeout): what the sweep sends
+     * again, found without a statement. Hints: each is decided again on its stripe.
+     */
     public List<String> devicesDue() {
+        Instant before = database.clock().instant().minus(ackTimeout);
+        List<String> due = new ArrayList<>();
+        memory.forEach(box -> {
+            BoxState.Task task = box.task;
+            if (task != null && (task.state == TaskState.QUEUED
+                    || task.state == TaskState.DOING && task.sentAt != null && task.sentAt.isBefore(before))) {
+                due.add(box.id);
+            }
+        });
+        return due;
+    }
+
+    /**
+     * Boxes with pushes due as the store holds them, every box of the fleet: the sweep's slower safety net for a
+     * change this instance was never told of (a notification lost between instances).
+     */
+    public List<String> devicesDueInStore() {
         return database.inTransaction(tx -> new ArrayList<>(tasks.devicesDue(tx, tx.now().minus(ackTimeout), 100_000)));
     }
 }

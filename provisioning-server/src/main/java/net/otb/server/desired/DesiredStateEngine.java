@@ -352,6 +352,15 @@ public final class DesiredStateEngine {
         return names.size() > 10 ? shown + " (and " + (names.size() - 10) + " more)" : shown;
     }
 
+    /**
+     * Something about the box that its session acts on changed in {@code tx} outside this engine (a box shipped for a
+     * migration, whose next hello is its reception): the gateway holding it reads its state again once {@code tx}
+     * commits, on every instance.
+     */
+    public void boxChanged(Tx tx, String deviceId) throws SQLException {
+        notifyAfterCommit(tx, deviceId);
+    }
+
     private void notifyAfterCommit(Tx tx, String deviceId) throws SQLException {
         announcer.changed(tx, List.of(deviceId));
         tx.afterCommit(() -> notifier.deviceChanged(deviceId));

@@ -10,11 +10,18 @@ import net.otb.server.store.Tx;
  * this very session. A listener must decide from the store, not from {@link AcceptedHello#firstConnection}
  * alone: a crash after the commit of a first hello makes the next hello not-first.
  * A listener that throws makes the hello fail (the box gets {@code error internal} and comes back later).
+ * A listener is told of a box's first hello after the gateway loaded the box's state (at its first hello on this
+ * instance, and again after anything changed the box): whatever should make it act on a later hello must tell the
+ * gateway the box changed (the desired-state engine's {@code boxChanged}).
  */
 @FunctionalInterface
 public interface HelloListener {
 
-    void onHelloAccepted(Tx tx, AcceptedHello hello) throws SQLException;
+    /**
+     * @return whether it changed what the box must run (its service's binding or desired profile): the session's
+     *         first reconcile then reads the box's state from the store again, in this transaction
+     */
+    boolean onHelloAccepted(Tx tx, AcceptedHello hello) throws SQLException;
 
     /**
      * An accepted hello.
@@ -22,8 +29,7 @@ public interface HelloListener {
      * @param deviceId the box serial (its certificate's CN)
      * @param model the model the box reports
      * @param firstConnection whether the store had never seen this box connect
-     * @param device the box's row before this hello
      */
-    record AcceptedHello(String deviceId, String model, boolean firstConnection, Device device) {
+    record AcceptedHello(String deviceId, String model, boolean firstConnection) {
     }
 }

@@ -44,6 +44,10 @@ public final class AgentGateway implements DeviceNotifier, AutoCloseable {
     private final ScheduledExecutorService sweeper;
     private final PeerCheck peerCheck;
     private Channel serverChannel;
+    private long sweeps;
+
+    /** Every how many sweeps the due pushes are read from the store rather than from memory. */
+    static final int STORE_SWEEP_EVERY = 6;
 
     public AgentGateway(GatewayConfig config, SslContext sslContext, AgentService service, Metrics metrics, Clock clock,
                         RandomGenerator random) {
@@ -64,7 +68,17 @@ public final class AgentGateway implements DeviceNotifier, AutoCloseable {
         this.random = random;
         this.limiter = new ConnectionLimiter(config.perSourceRate(), config.perSourceBurst(), config.maxSessions(),
                 clock, random);
-        this.stripes = new StoreWriter(service.database(), config.dbStripes());
+        this.stripes = new StoreWriter(service.database(), config.dbStripes(), new StoreWriter.GroupHook() {
+            @Override
+            public void beforeGroup(Tx tx, List<String> keys) throws SQLException {
+                service.preload(tx, keys);
+            }
+
+            @Override
+            public void forget(String key) {
+                service.forget(key);
+            }
+        });
         this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "otb-gateway-sweep");
             t.setDaemon(true);
@@ -105,12 +119,37 @@ public final class AgentGateway implements DeviceNotifier, AutoCloseable {
         return registry;
     }
 
+    /**
+     * The box's desired state changed (committed): its state in memory is read again, in its stripe's order (after
+     * whatever its session queued before), and its session here is reconciled.
+     */
     @Override
     public void deviceChanged(String deviceId) {
         Channel channel = registry.get(deviceId);
         if (channel != null) {
-            reconcile(deviceId, channel, AgentService.Trigger.CHANGE);
+            reconcile(deviceId, channel, AgentService.Trigger.CHANGE, true);
+        } else {
+            forget(deviceId);
         }
+    }
+
+    /** Drops the box's state in memory, in its stripe's order. */
+    private void forget(String deviceId) {
+        stripes.submit(deviceId, new StoreWriter.StoreTask<Void>() {
+            @Override
+            public Void run(Tx tx) {
+                return null;
+            }
+
+            @Override
+            public void committed(Void result) {
+            }
+
+            @Override
+            public void failed(RuntimeException e) {
+                LOG.debug("{}: not forgotten: {}", deviceId, e.toString());
+            }
+        }, true);
     }
 
     /**
@@ -118,6 +157,7 @@ public final class AgentGateway implements DeviceNotifier, AutoCloseable {
      * {@code superseded} (newest session wins across instances).
      */
     public void sessionTakenElsewhere(String deviceId, String instance, long token) {
+        forget(deviceId);
         Channel channel = registry.get(deviceId);
         if (channel != null && AgentSessionHandler.token(channel) < token) {
             registry.remove(deviceId, channel);
@@ -129,6 +169,7 @@ public final class AgentGateway implements DeviceNotifier, AutoCloseable {
     /** This instance lost its lease (paused past it): every session here may be stale, so all end. */
     public void leaseLost() {
         registry.closeAll(ErrorCode.SUPERSEDED, "this server instance lost its lease; connect again");
+        service.forgetAll();
     }
 
     /** Runs the sweep now (after missed notifications: a listener that reconnected). */
@@ -142,6 +183,7 @@ public final class AgentGateway implements DeviceNotifier, AutoCloseable {
 
     @Override
     public void deviceRevoked(String deviceId) {
+        forget(deviceId);
         Channel channel = registry.get(deviceId);
         if (channel != null) {
             registry.remove(deviceId, channel);
@@ -203,6 +245,10 @@ public final class AgentGateway implements DeviceNotifier, AutoCloseable {
         submitForDevice(deviceId, new StoreWriter.StoreTask<Boolean>() {
             @Override
             public Boolean run(Tx tx) throws SQLException {
+                if (registry.get(deviceId) != null) {
+                    // a newer session of the box is open here already: it holds the box
+                    return false;
+                }
                 return service.sessionClosed(tx, deviceId, token);
             }
 
@@ -219,7 +265,12 @@ public final class AgentGateway implements DeviceNotifier, AutoCloseable {
 
     /** Sends the box what the store says it must get now, if this channel is still its session. */
     void reconcile(String deviceId, Channel channel, AgentService.Trigger trigger) {
-        submitForDevice(deviceId, new StoreWriter.StoreTask<AgentService.Reply>() {
+        reconcile(deviceId, channel, trigger, false);
+    }
+
+    /** @param reload read the box's state from the store first (another writer changed it) */
+    private void reconcile(String deviceId, Channel channel, AgentService.Trigger trigger, boolean reload) {
+        stripes.submit(deviceId, new StoreWriter.StoreTask<AgentService.Reply>() {
             @Override
             public AgentService.Reply run(Tx tx) throws SQLException {
                 if (registry.get(deviceId) != channel || !channel.isActive()) {
@@ -240,7 +291,7 @@ public final class AgentGateway implements DeviceNotifier, AutoCloseable {
                 // the store stays the truth: the sweep or the next hello tries again
                 LOG.warn("{} {}: reconcile failed: {}", deviceId, channel.remoteAddress(), e.toString());
             }
-        });
+        }, reload);
     }
 
     /**
@@ -258,10 +309,13 @@ public final class AgentGateway implements DeviceNotifier, AutoCloseable {
     private void sweep() {
         try {
             limiter.purge();
+            service.flushSeen();
             if (registry.size() == 0) {
                 return;
             }
-            List<String> due = service.devicesDue();
+            // from memory at every sweep; from the store (every box's tasks) at every STORE_SWEEP_EVERY-th, the
+            // safety net for a change this instance was never told of
+            List<String> due = ++sweeps % STORE_SWEEP_EVERY == 0 ? service.devicesDueInStore() : service.devicesDue();
             for (String deviceId : due) {
                 Channel channel = registry.get(deviceId);
                 if (channel != null) {

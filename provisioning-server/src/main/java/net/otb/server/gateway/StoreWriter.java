@@ -44,12 +44,44 @@ final class StoreWriter implements AutoCloseable {
         void failed(RuntimeException e);
     }
 
+    /** Told of each group's boxes at the start of each attempt of its transaction, before its tasks run. */
+    interface GroupHook {
+        GroupHook NONE = new GroupHook() {
+            @Override
+            public void beforeGroup(Tx tx, List<String> keys) {
+            }
+
+            @Override
+            public void forget(String key) {
+            }
+        };
+
+        void beforeGroup(Tx tx, List<String> keys) throws SQLException;
+
+        /** What memory holds of {@code key} is stale: read it again (before its group's transaction begins). */
+        void forget(String key);
+    }
+
+    /**
+     * A task with the key it was queued under.
+     *
+     * @param reload what memory holds of the key is to be read again before the task runs
+     */
+    private record Keyed(String key, StoreTask<Object> task, boolean reload) {
+    }
+
     private final Database database;
+    private final GroupHook hook;
     private final Stripe[] stripes;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     StoreWriter(Database database, int count) {
+        this(database, count, GroupHook.NONE);
+    }
+
+    StoreWriter(Database database, int count, GroupHook hook) {
         this.database = database;
+        this.hook = hook;
         this.stripes = new Stripe[count];
         for (int i = 0; i < count; i++) {
             stripes[i] = new Stripe("otb-gateway-store-" + i);
@@ -59,7 +91,16 @@ final class StoreWriter implements AutoCloseable {
 
     /** Queues {@code task} on the stripe of {@code key}; returns false when shutting down. */
     <T> boolean submit(String key, StoreTask<T> task) {
-        return enqueue(key, task);
+        return submit(key, task, false);
+    }
+
+    /**
+     * Queues {@code task} on the stripe of {@code key}; with {@code reload}, the {@link GroupHook} forgets the key
+     * before the task's group runs (the key was changed by another writer). Returns false when shutting down.
+     */
+    @SuppressWarnings("unchecked")
+    <T> boolean submit(String key, StoreTask<T> task, boolean reload) {
+        return enqueue(key, new Keyed(key, (StoreTask<Object>) task, reload));
     }
 
     /** Runs {@code work} on the stripe of {@code key}, outside any group, in order with its tasks. */
@@ -111,7 +152,7 @@ final class StoreWriter implements AutoCloseable {
         @Override
         public void run() {
             List<Object> drained = new ArrayList<>(MAX_GROUP);
-            List<StoreTask<Object>> group = new ArrayList<>(MAX_GROUP);
+            List<Keyed> group = new ArrayList<>(MAX_GROUP);
             try {
                 while (true) {
                     drained.add(queue.take());
@@ -126,9 +167,7 @@ final class StoreWriter implements AutoCloseable {
                             runGroup(group);
                             runQuietly(work);
                         } else {
-                            @SuppressWarnings("unchecked")
-                            StoreTask<Object> task = (StoreTask<Object>) item;
-                            group.add(task);
+                            group.add((Keyed) item);
                         }
                     }
                     drained.clear();
@@ -139,49 +178,60 @@ final class StoreWriter implements AutoCloseable {
             }
         }
 
-        private void runGroup(List<StoreTask<Object>> group) {
+        private void runGroup(List<Keyed> group) {
             if (group.isEmpty()) {
                 return;
             }
             try {
                 List<Object> results;
+                List<String> keys = new ArrayList<>(group.size());
+                for (Keyed keyed : group) {
+                    keys.add(keyed.key());
+                    if (keyed.reload()) {
+                        hook.forget(keyed.key());
+                    }
+                }
                 try {
                     results = database.inTransaction(tx -> {
+                        hook.beforeGroup(tx, keys);
                         List<Object> out = new ArrayList<>(group.size());
-                        for (StoreTask<Object> task : group) {
-                            out.add(task.run(tx));
+                        for (Keyed keyed : group) {
+                            out.add(keyed.task().run(tx));
                         }
                         return out;
                     });
                 } catch (RuntimeException e) {
                     if (group.size() == 1) {
-                        fail(group.get(0), e);
+                        fail(group.get(0).task(), e);
                     } else {
                         LOG.debug("a group of {} store tasks failed ({}); running them one by one", group.size(),
                                 e.toString());
-                        for (StoreTask<Object> task : group) {
-                            runAlone(task);
+                        for (Keyed keyed : group) {
+                            runAlone(keyed);
                         }
                     }
                     return;
                 }
                 for (int i = 0; i < group.size(); i++) {
-                    answer(group.get(i), results.get(i));
+                    answer(group.get(i).task(), results.get(i));
                 }
             } finally {
                 group.clear();
             }
         }
 
-        private void runAlone(StoreTask<Object> task) {
+        private void runAlone(Keyed keyed) {
             Object result;
             try {
-                result = database.inTransaction(task::run);
+                result = database.inTransaction(tx -> {
+                    hook.beforeGroup(tx, List.of(keyed.key()));
+                    return keyed.task().run(tx);
+                });
             } catch (RuntimeException e) {
-                fail(task, e);
+                fail(keyed.task(), e);
                 return;
             }
-            answer(task, result);
+            answer(keyed.task(), result);
         }
 
         private void answer(StoreTask<Object> task, Object result) {

@@ -281,6 +281,8 @@ public final class OfferChange implements HelloListener {
                     + other.get().orderId()));
         }
         migrations.markShipped(tx, migration.id(), deviceId, tx.now());
+        // the box's next hello is its reception: the gateway must read its state again to see it
+        engine.boxChanged(tx, deviceId);
         audit.append(tx, actor, "migration.shipped", order.serviceName(), deviceId, null,
                 "order " + orderId + ": box " + deviceId + " shipped");
         LOG.info("service {}: order {} shipped box {}", order.serviceName(), orderId, deviceId);
@@ -293,16 +295,16 @@ public final class OfferChange implements HelloListener {
      * established; all in the hello's transaction, so the session that follows pushes the new profile.
      */
     @Override
-    public void onHelloAccepted(Tx tx, AcceptedHello hello) throws SQLException {
+    public boolean onHelloAccepted(Tx tx, AcceptedHello hello) throws SQLException {
         Optional<Migration> peek = migrations.shippedTo(tx, hello.deviceId());
         if (peek.isEmpty() || peek.get().state() != MigrationState.SHIPPED) {
-            return;
+            return false;
         }
         services.lock(tx, peek.get().serviceName());
         orders.lock(tx, peek.get().orderId());
         Optional<Migration> locked = migrations.lockShippedTo(tx, hello.deviceId());
         if (locked.isEmpty()) {
-            return;
+            return false;
         }
         Migration migration = locked.get();
         String actor = "device:" + hello.deviceId();
@@ -316,13 +318,14 @@ public final class OfferChange implements HelloListener {
             audit.append(tx, actor, "migration.blocked", migration.serviceName(), hello.deviceId(), null,
                     "order " + migration.orderId() + ": box " + hello.deviceId() + " is bound to service "
                             + elsewhere.get().name());
-            return;
+            return false;
         }
         engine.bindService(tx, migration.serviceName(), hello.deviceId(), actor);
         audit.append(tx, actor, "migration.received", migration.serviceName(), hello.deviceId(), null,
                 "order " + migration.orderId() + ": box " + hello.deviceId() + " connected"
                         + (migration.oldDeviceId() == null ? "" : "; box " + migration.oldDeviceId() + " replaced"));
         complete(tx, migration, actor);
+        return true;
     }
 
     /** The service's latest migration with its order and refund. */

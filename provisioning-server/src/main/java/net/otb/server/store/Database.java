@@ -168,9 +168,12 @@ public final class Database implements AutoCloseable {
                 tx = new Tx(connection, clock, h2);
                 try {
                     result = work.run(tx);
+                    for (TxWork<?> before : tx.beforeCommitActions()) {
+                        before.run(tx);
+                    }
                     connection.commit();
                 } catch (SQLException e) {
-                    rollback(connection);
+                    rollback(connection, tx);
                     if (!isRetryable(e)) {
                         throw new StoreException("database failure: " + e.getMessage(), e);
                     }
@@ -178,12 +181,12 @@ public final class Database implements AutoCloseable {
                     pause(attempt);
                     continue;
                 } catch (RetryableConflict e) {
-                    rollback(connection);
+                    rollback(connection, tx);
                     last = new SQLException(e.getMessage(), "40001");
                     pause(attempt);
                     continue;
                 } catch (RuntimeException | Error e) {
-                    rollback(connection);
+                    rollback(connection, tx);
                     throw e;
                 }
                 if (groupSync != null && tx.wrote()) {
@@ -265,11 +268,18 @@ public final class Database implements AutoCloseable {
         }
     }
 
-    private static void rollback(Connection connection) {
+    private static void rollback(Connection connection, Tx tx) {
         try {
             connection.rollback();
         } catch (SQLException e) {
             LOG.debug("rollback failed: {}", e.getMessage());
+        }
+        for (Runnable action : tx.onRollbackActions()) {
+            try {
+                action.run();
+            } catch (RuntimeException e) {
+                LOG.warn("rollback action failed", e);
+            }
         }
     }
 

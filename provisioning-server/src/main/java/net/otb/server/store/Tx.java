@@ -26,6 +26,9 @@ public final class Tx {
     private final Clock clock;
     private final boolean h2;
     private final List<Runnable> afterCommit = new ArrayList<>();
+    private final List<TxWork<?>> beforeCommit = new ArrayList<>();
+    private final List<Runnable> onRollback = new ArrayList<>();
+    private final java.util.Map<Object, Object> attachments = new java.util.HashMap<>(2);
     private Principal principal;
 
     /**
@@ -95,6 +98,38 @@ public final class Tx {
         return afterCommit;
     }
 
+    /**
+     * Runs {@code work} once the transaction's own work is done, just before it commits, in registration order: where
+     * the deltas a group gathered are written as a few set-based statements. It may throw {@link RetryableConflict}
+     * (a conditional write found the row changed) to roll the whole attempt back and run it again.
+     */
+    public void beforeCommit(TxWork<?> work) {
+        beforeCommit.add(work);
+    }
+
+    List<TxWork<?>> beforeCommitActions() {
+        return beforeCommit;
+    }
+
+    /**
+     * Runs {@code action} when this attempt rolls back (a conflict about to be retried, a failure), on the
+     * transaction's thread: where memory that the attempt changed is dropped, so that the next attempt reads the
+     * store again and nothing is ever answered from uncommitted state.
+     */
+    public void onRollback(Runnable action) {
+        onRollback.add(action);
+    }
+
+    List<Runnable> onRollbackActions() {
+        return onRollback;
+    }
+
+    /** A value kept for the life of this transaction, made by {@code make} on first use (one per key). */
+    @SuppressWarnings("unchecked")
+    public <T> T attachment(Object key, java.util.function.Supplier<T> make) {
+        return (T) attachments.computeIfAbsent(key, k -> make.get());
+    }
+
     boolean wrote() {
         return wrote;
     }
@@ -113,8 +148,18 @@ public final class Tx {
      * instead of one per row on PostgreSQL, one parsed statement on H2), in order; returns the total row count.
      */
     public int batch(String sql, List<Object[]> rows) throws SQLException {
+        int total = 0;
+        for (int count : batchCounts(sql, rows)) {
+            // a driver may answer SUCCESS_NO_INFO (-2) for a row it did not count
+            total += Math.max(count, 0);
+        }
+        return total;
+    }
+
+    /** {@link #batch}, with the row count of each row of arguments, in order. */
+    public int[] batchCounts(String sql, List<Object[]> rows) throws SQLException {
         if (rows.isEmpty()) {
-            return 0;
+            return new int[0];
         }
         wrote = true;
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
@@ -122,12 +167,7 @@ public final class Tx {
                 bind(statement, args);
                 statement.addBatch();
             }
-            int total = 0;
-            for (int count : statement.executeBatch()) {
-                // a driver may answer SUCCESS_NO_INFO (-2) for a row it did not count
-                total += Math.max(count, 0);
-            }
-            return total;
+            return statement.executeBatch();
         }
     }
 

@@ -71,19 +71,21 @@ public abstract class TaskFinishedWhileSentContract {
     void aTaskFinishedWhileItsReconcileIsUnderWayIsNeitherReopenedNorPushed() throws Exception {
         CountDownLatch inside = new CountDownLatch(1);
         CountDownLatch finished = new CountDownLatch(1);
-        DesiredStateEngine engine = spy(new DesiredStateEngine(Catalog::defaults, services, devices, tasks, audit));
+        DesiredStateEngine engine = new DesiredStateEngine(Catalog::defaults, services, devices, tasks, audit);
+        // the reconcile read the task open; it is held where it marks the task sent
+        SqlBoxStore store = spy(new SqlBoxStore());
         doAnswer(call -> {
             inside.countDown();
             assertThat(finished.await(30, TimeUnit.SECONDS)).as("the other transaction committed").isTrue();
             return call.callRealMethod();
-        }).when(engine).profile(any(), anyString(), anyLong());
+        }).when(store).markSent(any(), anyString(), anyString(), anyLong(), anyLong());
         database.inTransaction(tx -> {
             devices.register(tx, BOX, "v3");
             engine.createService(tx, new DesiredStateEngine.NewService(SERVICE, "acc", "starter.v1",
                     ServiceStatus.ACTIVE, "192.0.2.78", BOX), "test");
             return null;
         });
-        AgentService rules = new AgentService(database, services, devices, tasks, audit, engine, List::of,
+        AgentService rules = new AgentService(store, database, services, devices, tasks, audit, engine, List::of,
                 new Metrics(), null, 30, Duration.ofSeconds(20), 3);
         rules.ownership("X", ChangeAnnouncer.NONE);
         long token = ((AgentService.Accepted) rules.hello(BOX, "01",
@@ -131,8 +133,12 @@ public abstract class TaskFinishedWhileSentContract {
     }
 
     private AgentService rules(DesiredStateEngine engine) {
-        return new AgentService(database, services, devices, tasks, audit, engine, List::of, new Metrics(), null, 30,
-                Duration.ofSeconds(20), 3);
+        return rules(engine, new SqlBoxStore());
+    }
+
+    private AgentService rules(DesiredStateEngine engine, SqlBoxStore store) {
+        return new AgentService(store, database, services, devices, tasks, audit, engine, List::of, new Metrics(), null,
+                30, Duration.ofSeconds(20), 3);
     }
 
     /** The box, its service at generation 1 pushed to it (the task {@code doing}); returns the session's token. */
@@ -176,7 +182,8 @@ public abstract class TaskFinishedWhileSentContract {
         CountDownLatch inside = new CountDownLatch(1);
         CountDownLatch finished = new CountDownLatch(1);
         DesiredStateEngine engine = new DesiredStateEngine(Catalog::defaults, services, devices, tasks, audit);
-        AgentService rules = rules(engine);
+        SqlBoxStore store = spy(new SqlBoxStore());
+        AgentService rules = rules(engine, store);
         long token = pushedGenerationOne(rules, engine);
         long task = Long.parseLong(row("SELECT id FROM push_tasks WHERE device_id = ?"));
         // the rollback report read the task open; it is held where it writes the box's applied state
@@ -184,8 +191,7 @@ public abstract class TaskFinishedWhileSentContract {
             inside.countDown();
             assertThat(finished.await(30, TimeUnit.SECONDS)).as("the other transaction committed").isTrue();
             return call.callRealMethod();
-        }).when(devices).recordApplied(any(), anyString(), isNull(), anyLong(),
-                isNull());
+        }).when(store).recordApplied(any(), anyString(), isNull(), anyLong(), isNull(), anyLong());
 
         CompletableFuture<AgentService.Reply> report = CompletableFuture.supplyAsync(() -> rules.applied(BOX, token,
                 new Applied(1, Applied.Status.ROLLED_BACK, "confirm lost")));
