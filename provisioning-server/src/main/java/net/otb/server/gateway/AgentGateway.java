@@ -40,11 +40,16 @@ public final class AgentGateway implements DeviceNotifier, AutoCloseable {
     private final RandomGenerator random;
     private final SessionRegistry registry = new SessionRegistry();
     private final ConnectionLimiter limiter;
+    private final UnverifiedConnections unverified;
+    private final java.util.concurrent.atomic.AtomicBoolean acceptPaused = new java.util.concurrent.atomic.AtomicBoolean();
     private final StoreWriter stripes;
     private final ScheduledExecutorService sweeper;
     private final PeerCheck peerCheck;
     private Channel serverChannel;
     private long sweeps;
+
+    /** How often a paused accept loop looks again whether it may accept. */
+    static final long PAUSE_CHECK_MILLIS = 100;
 
     /** Every how many sweeps the due pushes are read from the store rather than from memory. */
     static final int STORE_SWEEP_EVERY = 6;
@@ -68,6 +73,7 @@ public final class AgentGateway implements DeviceNotifier, AutoCloseable {
         this.random = random;
         this.limiter = new ConnectionLimiter(config.perSourceRate(), config.perSourceBurst(), config.maxSessions(),
                 clock, random);
+        this.unverified = new UnverifiedConnections(config.unverifiedPerSource(), config.unverifiedTotal(), clock);
         this.stripes = new StoreWriter(service.database(), config.dbStripes(), new StoreWriter.GroupHook() {
             @Override
             public void beforeGroup(Tx tx, List<String> keys) throws SQLException {
@@ -90,6 +96,12 @@ public final class AgentGateway implements DeviceNotifier, AutoCloseable {
                 () -> limiter.setups().inFlight());
         metrics.gauge("otb_setup_rate_per_second", "session set-ups this server completes per second, as measured;"
                 + " paces retryAfter in a storm", () -> Math.round(limiter.setups().ratePerSecond()));
+        metrics.gauge("otb_unverified_connections", "agent connections in TLS set-up (no valid certificate shown yet)",
+                unverified::size);
+        metrics.gauge("otb_accept_paused", "1 while the gateway accepts no connection (set-ups in flight at their bound)",
+                () -> acceptPaused.get() ? 1 : 0);
+        metrics.gauge("otb_boxes_in_memory", "boxes whose state the gateway's stripes hold in memory",
+                service::boxesHeld);
         metrics.gauge("otb_setups_limit", "session set-ups allowed in flight (the measured rate x 2 s, 256 at least)",
                 () -> limiter.setups().limit());
     }
@@ -220,6 +232,50 @@ public final class AgentGateway implements DeviceNotifier, AutoCloseable {
 
     ConnectionLimiter limiter() {
         return limiter;
+    }
+
+    UnverifiedConnections unverified() {
+        return unverified;
+    }
+
+    /**
+     * A set-up began or ended, or a connection was accepted or closed: the gateway stops accepting while the set-ups
+     * in flight fill their bound or the connections in TLS set-up fill theirs (all still within their grace), and
+     * accepts again once neither does. While it is paused the check runs again every {@link #PAUSE_CHECK_MILLIS}
+     * (an unverified connection's grace runs out with time alone).
+     */
+    void admissionChanged() {
+        Channel server = serverChannel;
+        if (server == null) {
+            return;
+        }
+        boolean pause = limiter.setups().full() || unverified.saturated();
+        if (pause) {
+            if (acceptPaused.compareAndSet(false, true)) {
+                server.config().setAutoRead(false);
+                LOG.debug("accepting paused: {} set-ups in flight (bound {}), {} connections in TLS set-up",
+                        limiter.setups().inFlight(), limiter.setups().limit(), unverified.size());
+                server.eventLoop().schedule(this::recheckPause, PAUSE_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+            }
+        } else if (acceptPaused.compareAndSet(true, false)) {
+            server.config().setAutoRead(true);
+            LOG.debug("accepting again");
+        }
+    }
+
+    private void recheckPause() {
+        if (!acceptPaused.get()) {
+            return;
+        }
+        Channel server = serverChannel;
+        if (server == null || !server.isOpen()) {
+            return;
+        }
+        if (limiter.setups().full() || unverified.saturated()) {
+            server.eventLoop().schedule(this::recheckPause, PAUSE_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+        } else if (acceptPaused.compareAndSet(true, false)) {
+            server.config().setAutoRead(true);
+        }
     }
 
     String newSessionId() {

@@ -137,6 +137,7 @@ final class AgentSessionHandler extends ChannelInboundHandlerAdapter {
         SetupGovernor.Setup setup = channel.attr(SetupGovernor.SETUP).getAndSet(null);
         if (setup != null) {
             setup.end(true);
+            gateway.admissionChanged();
         }
         String cn = channel.attr(ChannelAttributes.DEVICE_ID).get();
         if (result.outcome() instanceof AgentService.Refused refused) {

@@ -8,11 +8,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.random.RandomGenerator;
 
 /**
- * Admission of new agent connections: a token bucket per source address, a global cap on open connections, and
- * the {@link SetupGovernor}'s bound on session set-ups in flight, which follows the set-up rate the server
- * measures. A refused connection still completes TLS so that it can be told {@code retryAfter}: over the set-up bound,
- * within twice the time the set-ups in flight take at the measured rate, so that a storm spreads out over what
- * the server can take; over the cap, in 5 to 30 s. Thread-safe.
+ * Admission of new agent connections: a token bucket per source address and a global cap on open connections; a
+ * refused connection completes TLS so that it can be told {@code retryAfter} (over the rate in 1 to 10 s, over the
+ * cap in 5 to 30 s). It also keeps the {@link SetupGovernor}, whose bound on session set-ups in flight (following the
+ * set-up rate the server measures) makes the gateway stop accepting, so that a storm waits in the kernel's backlog
+ * rather than in handshakes the server would pay for only to turn the box away. Thread-safe.
  */
 final class ConnectionLimiter {
 
@@ -21,12 +21,8 @@ final class ConnectionLimiter {
      *
      * @param setup the admitted set-up, to end when its hello is committed or its connection closes; null otherwise
      */
-    record Admission(boolean admitted, String reason, int retryAfterSeconds, SetupGovernor.Setup setup) {
-        static final Admission OK = new Admission(true, null, 0, null);
-
-        Admission(boolean admitted, String reason, int retryAfterSeconds) {
-            this(admitted, reason, retryAfterSeconds, null);
-        }
+    record Admission(boolean admitted, String reason, int retryAfterSeconds) {
+        static final Admission OK = new Admission(true, null, 0);
     }
 
     private static final class Bucket {
@@ -80,11 +76,7 @@ final class ConnectionLimiter {
             }
             bucket.tokens -= 1;
         }
-        SetupGovernor.Setup setup = setups.admit();
-        if (setup == null) {
-            return new Admission(false, "busy", setups.retryAfterSeconds());
-        }
-        return new Admission(true, null, 0, setup);
+        return Admission.OK;
     }
 
     SetupGovernor setups() {

@@ -17,11 +17,29 @@ package net.otb.server.gateway;
  * @param sweepSeconds period of the sweep that re-sends due pushes to connected boxes
  * @param ioThreads event-loop threads of the gateway, 0 for Netty's default
  * @param dbStripes worker threads doing the sessions' store work; one box always uses the same one
+ * @param unverifiedPerSource connections from one source address that may be open without having shown a valid
+ *        certificate yet (in TLS set-up); one more closes the oldest of them, once it has had its chance
+ * @param unverifiedTotal the same, all sources together; over it, the oldest is closed, or the gateway stops
+ *        accepting until a set-up ends (the kernel's backlog holds the boxes meanwhile)
  */
 public record GatewayConfig(String host, int port, int handshakeTimeoutSeconds, int helloTimeoutSeconds,
                             int heartbeatSeconds, int confirmSeconds, int ackTimeoutSeconds, int maxRollbackRepush,
                             int maxSessions, int perSourceRate, int perSourceBurst, int sweepSeconds, int ioThreads,
-                            int dbStripes) {
+                            int dbStripes, int unverifiedPerSource, int unverifiedTotal) {
+
+    /** Connections in TLS set-up allowed by default: per source, and in all. */
+    public static final int UNVERIFIED_PER_SOURCE = 64;
+    public static final int UNVERIFIED_TOTAL = 1024;
+
+    /** With the default limits of unverified connections. */
+    public GatewayConfig(String host, int port, int handshakeTimeoutSeconds, int helloTimeoutSeconds,
+                         int heartbeatSeconds, int confirmSeconds, int ackTimeoutSeconds, int maxRollbackRepush,
+                         int maxSessions, int perSourceRate, int perSourceBurst, int sweepSeconds, int ioThreads,
+                         int dbStripes) {
+        this(host, port, handshakeTimeoutSeconds, helloTimeoutSeconds, heartbeatSeconds, confirmSeconds,
+                ackTimeoutSeconds, maxRollbackRepush, maxSessions, perSourceRate, perSourceBurst, sweepSeconds, ioThreads,
+                dbStripes, UNVERIFIED_PER_SOURCE, UNVERIFIED_TOTAL);
+    }
 
     public GatewayConfig {
         if (host == null || host.isBlank()) {
@@ -40,6 +58,15 @@ public record GatewayConfig(String host, int port, int handshakeTimeoutSeconds, 
         range(sweepSeconds, 1, 3_600, "sweepSeconds");
         range(ioThreads, 0, 256, "ioThreads");
         range(dbStripes, 1, 64, "dbStripes");
+        range(unverifiedPerSource, 1, 1_000_000, "unverifiedPerSource");
+        range(unverifiedTotal, 1, 1_000_000, "unverifiedTotal");
+    }
+
+    /** These limits of connections that have not shown a valid certificate yet. */
+    public GatewayConfig withUnverifiedLimits(int perSource, int total) {
+        return new GatewayConfig(host, port, handshakeTimeoutSeconds, helloTimeoutSeconds, heartbeatSeconds,
+                confirmSeconds, ackTimeoutSeconds, maxRollbackRepush, maxSessions, perSourceRate, perSourceBurst,
+                sweepSeconds, ioThreads, dbStripes, perSource, total);
     }
 
     /** Loopback, port 4443, 30 s heartbeats, 20,000 sessions, 500 new connections/s per source. */
@@ -50,42 +77,42 @@ public record GatewayConfig(String host, int port, int handshakeTimeoutSeconds, 
     public GatewayConfig withPort(int newPort) {
         return new GatewayConfig(host, newPort, handshakeTimeoutSeconds, helloTimeoutSeconds, heartbeatSeconds,
                 confirmSeconds, ackTimeoutSeconds, maxRollbackRepush, maxSessions, perSourceRate, perSourceBurst,
-                sweepSeconds, ioThreads, dbStripes);
+                sweepSeconds, ioThreads, dbStripes, unverifiedPerSource, unverifiedTotal);
     }
 
     public GatewayConfig withHost(String newHost) {
         return new GatewayConfig(newHost, port, handshakeTimeoutSeconds, helloTimeoutSeconds, heartbeatSeconds,
                 confirmSeconds, ackTimeoutSeconds, maxRollbackRepush, maxSessions, perSourceRate, perSourceBurst,
-                sweepSeconds, ioThreads, dbStripes);
+                sweepSeconds, ioThreads, dbStripes, unverifiedPerSource, unverifiedTotal);
     }
 
     public GatewayConfig withTimings(int heartbeat, int confirm, int ackTimeout, int sweep) {
         return new GatewayConfig(host, port, handshakeTimeoutSeconds, helloTimeoutSeconds, heartbeat, confirm,
-                ackTimeout, maxRollbackRepush, maxSessions, perSourceRate, perSourceBurst, sweep, ioThreads, dbStripes);
+                ackTimeout, maxRollbackRepush, maxSessions, perSourceRate, perSourceBurst, sweep, ioThreads, dbStripes, unverifiedPerSource, unverifiedTotal);
     }
 
     public GatewayConfig withLimits(int newMaxSessions, int rate, int burst) {
         return new GatewayConfig(host, port, handshakeTimeoutSeconds, helloTimeoutSeconds, heartbeatSeconds,
                 confirmSeconds, ackTimeoutSeconds, maxRollbackRepush, newMaxSessions, rate, burst, sweepSeconds,
-                ioThreads, dbStripes);
+                ioThreads, dbStripes, unverifiedPerSource, unverifiedTotal);
     }
 
     public GatewayConfig withTimeouts(int handshakeSeconds, int helloSeconds) {
         return new GatewayConfig(host, port, handshakeSeconds, helloSeconds, heartbeatSeconds, confirmSeconds,
                 ackTimeoutSeconds, maxRollbackRepush, maxSessions, perSourceRate, perSourceBurst, sweepSeconds,
-                ioThreads, dbStripes);
+                ioThreads, dbStripes, unverifiedPerSource, unverifiedTotal);
     }
 
     public GatewayConfig withThreads(int io, int stripes) {
         return new GatewayConfig(host, port, handshakeTimeoutSeconds, helloTimeoutSeconds, heartbeatSeconds,
                 confirmSeconds, ackTimeoutSeconds, maxRollbackRepush, maxSessions, perSourceRate, perSourceBurst,
-                sweepSeconds, io, stripes);
+                sweepSeconds, io, stripes, unverifiedPerSource, unverifiedTotal);
     }
 
     public GatewayConfig withMaxRollbackRepush(int n) {
         return new GatewayConfig(host, port, handshakeTimeoutSeconds, helloTimeoutSeconds, heartbeatSeconds,
                 confirmSeconds, ackTimeoutSeconds, n, maxSessions, perSourceRate, perSourceBurst, sweepSeconds,
-                ioThreads, dbStripes);
+                ioThreads, dbStripes, unverifiedPerSource, unverifiedTotal);
     }
 
     private static void range(int value, int min, int max, String name) {

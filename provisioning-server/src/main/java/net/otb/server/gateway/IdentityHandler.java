@@ -1,5 +1,6 @@
 package net.otb.server.gateway;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandler;
@@ -15,9 +16,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Admits the connection (rate and cap) when it opens, then reads the peer's identity once, when the TLS
- * handshake completes, into channel attributes, and leaves the pipeline. A connection over a limit is
- * told {@code retryAfter} once TLS is up, then closed. A certificate the {@link PeerCheck} refuses (revoked or
+ * Admits the connection (rate and cap) when it opens and counts it among the connections in TLS set-up
+ * ({@link UnverifiedConnections}), then reads the peer's identity once, when the TLS handshake completes, into
+ * channel attributes, starts its set-up ({@link SetupGovernor}), and leaves the pipeline. A connection over the rate
+ * or the cap is told {@code retryAfter} once TLS is up, then closed. A certificate the {@link PeerCheck} refuses (revoked or
  * expired since a resumed session's ticket was issued) is closed without a word. One per channel.
  */
 final class IdentityHandler extends ChannelInboundHandlerAdapter {
@@ -25,30 +27,45 @@ final class IdentityHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(IdentityHandler.class);
 
     private final ConnectionLimiter limiter;
+    private final UnverifiedConnections unverified;
+    private final Runnable admissionChanged;
     private final Metrics metrics;
     private final PeerCheck peerCheck;
     private ConnectionLimiter.Admission admission = ConnectionLimiter.Admission.OK;
 
-    IdentityHandler(ConnectionLimiter limiter, Metrics metrics, PeerCheck peerCheck) {
+    /** @param admissionChanged told when a set-up begins or ends (the gateway accepts again, or stops) */
+    IdentityHandler(ConnectionLimiter limiter, UnverifiedConnections unverified, Runnable admissionChanged,
+                    Metrics metrics, PeerCheck peerCheck) {
         this.limiter = limiter;
+        this.unverified = unverified;
+        this.admissionChanged = admissionChanged;
         this.metrics = metrics;
         this.peerCheck = peerCheck;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
-        InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
+        Channel channel = ctx.channel();
+        InetSocketAddress remote = (InetSocketAddress) channel.remoteAddress();
         admission = limiter.opened(remote.getAddress());
-        SetupGovernor.Setup setup = admission.setup();
-        if (setup != null) {
-            ctx.channel().attr(SetupGovernor.SETUP).set(setup);
-        }
-        ctx.channel().closeFuture().addListener(f -> {
+        UnverifiedConnections.Admission room = unverified.accepted(channel, remote.getAddress());
+        channel.closeFuture().addListener(f -> {
             limiter.closed();
+            unverified.done(channel);
+            SetupGovernor.Setup setup = channel.attr(SetupGovernor.SETUP).getAndSet(null);
             if (setup != null) {
                 setup.end(false);
             }
+            admissionChanged.run();
         });
+        for (Channel older : room.evicted()) {
+            // it had its grace to show a certificate: a newer connection gets its slot
+            metrics.refusedConnection("unverified");
+            LOG.debug("peer {}: no certificate shown within {} ms while others wait, closing", older.remoteAddress(),
+                    UnverifiedConnections.GRACE_MILLIS);
+            older.close();
+        }
+        admissionChanged.run();
         super.channelActive(ctx);
     }
 
@@ -56,6 +73,9 @@ final class IdentityHandler extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof SslHandshakeCompletionEvent handshake) {
             metrics.handshake(handshake.isSuccess());
+            // verified or failed: it no longer holds a slot of the connections in TLS set-up
+            unverified.done(ctx.channel());
+            admissionChanged.run();
             if (!handshake.isSuccess()) {
                 LOG.debug("peer {}: TLS handshake failed: {}", ctx.channel().remoteAddress(), handshake.cause().toString());
                 ctx.close();
@@ -93,6 +113,12 @@ final class IdentityHandler extends ChannelInboundHandlerAdapter {
                         .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
                 return;
             }
+            // the set-up counts from a verified certificate to its hello's commit; over the bound it still goes on
+            // (its handshake is paid) and the gateway stops accepting until the set-ups in flight come down
+            SetupGovernor setups = limiter.setups();
+            SetupGovernor.Setup setup = setups.admit();
+            ctx.channel().attr(SetupGovernor.SETUP).set(setup != null ? setup : setups.force());
+            admissionChanged.run();
             ctx.fireUserEventTriggered(evt);
             ctx.pipeline().remove(this);
             return;

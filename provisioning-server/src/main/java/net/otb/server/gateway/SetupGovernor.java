@@ -5,18 +5,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.random.RandomGenerator;
 
 /**
- * Admits session set-ups (connect → TLS → hello committed) at the rate the server shows it can complete them,
- * so that a reconnect storm is spread by the server instead of piling up until hellos time out and the work
- * done for them is thrown away.
+ * Bounds the session set-ups in flight (certificate verified → hello committed) by the rate the server shows it can
+ * complete them, so that a reconnect storm is spread by the server instead of piling up until hellos time out and
+ * the work done for them is thrown away.
  *
  * <p>Capacity is measured, not configured: the set-ups completed per second over one-second windows. A window in
  * which the server was busy (set-ups waited, or some were refused) moves the estimate towards what it completed
  * (an average with weight 0.3); a quiet window only raises it when more completed than estimated (demonstrated
  * capacity), and a second in which boxes were turned away while the admitted set-ups took less than half the
  * target doubles it (the server had room the estimate had not seen: a storm's start). At most
- * {@code max(minInFlight, capacity × targetSeconds)} set-ups are in flight; a connection
- * beyond that completes TLS and is told {@code retryAfter} within twice the time the set-ups in flight take at
- * that rate, so the boxes told to wait come back spread over what the server can take. Thread-safe.
+ * {@code max(minInFlight, capacity × targetSeconds)} set-ups are in flight: while the bound is full the
+ * gateway accepts no connection ({@link #full}), and the boxes wait in the kernel's backlog, which costs the server
+ * nothing; a box verified meanwhile is still let through ({@link #force}), its handshake being paid. Thread-safe.
  */
 final class SetupGovernor {
 
@@ -71,8 +71,7 @@ final class SetupGovernor {
     }
 
     /**
-     * A new connection: a {@link Setup} when it may proceed, else null and {@link #retryAfterSeconds()} says when to
-     * come back.
+     * A new set-up: a {@link Setup} when the bound has room, else null.
      */
     synchronized Setup admit() {
         roll();
@@ -89,16 +88,27 @@ final class SetupGovernor {
     }
 
     /**
-     * When a refused box should come back: at a uniformly random second within twice the time the server needs to
-     * finish the set-ups in flight at the measured rate (1 s at least, {@link #MAX_RETRY_SECONDS} at most). The
-     * window follows the backlog as it is now, not the refusals so far: a schedule laid out at refusal time would
-     * leave the server idle whenever the estimate was low (a cold JVM after a restart measures little), and a
-     * refused box costs only a resumed handshake when it comes back early.
+     * A set-up that is counted whatever the bound: a box whose certificate is verified already (its handshake is
+     * paid) goes on to its hello rather than being turned away; the bound stops the gateway accepting instead.
      */
-    synchronized int retryAfterSeconds() {
-        double drain = inFlight / Math.max(rate, FLOOR_RATE);
-        int window = (int) Math.max(1, Math.min(MAX_RETRY_SECONDS, Math.ceil(2 * drain)));
-        return 1 + random.nextInt(window);
+    synchronized Setup force() {
+        roll();
+        inFlight++;
+        if (inFlight * 2 >= limit()) {
+            windowBusy = true;
+        }
+        return new Setup();
+    }
+
+    /** Whether the set-ups in flight fill the bound: the gateway accepts no connection until one ends. */
+    synchronized boolean full() {
+        roll();
+        if (inFlight >= limit()) {
+            windowBusy = true;
+            windowRefused = true;
+            return true;
+        }
+        return false;
     }
 
     private synchronized void finished(boolean completed, long started) {

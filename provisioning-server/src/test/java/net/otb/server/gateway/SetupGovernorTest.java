@@ -10,40 +10,25 @@ import org.junit.jupiter.api.Test;
 class SetupGovernorTest {
 
     @Test
-    void setUpsBeyondTheBoundAreRefusedAndToldToComeBackSpreadAtTheMeasuredRate() {
+    void theBoundIsFullOnceItsSetUpsAreInFlightAndAForcedOneStillCounts() {
         HandClock clock = new HandClock();
         SetupGovernor governor = new SetupGovernor(clock, new Random(1), 4, 0.2, 20);
         List<SetupGovernor.Setup> admitted = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
+            assertThat(governor.full()).isFalse();
             admitted.add(governor.admit());
         }
         assertThat(admitted).doesNotContainNull();
         assertThat(governor.admit()).as("the fifth set-up in flight").isNull();
-
-        // 4 in flight at 20 set-ups per second take 0.2 s: refused boxes come back within 1 s
-        for (int i = 0; i < 50; i++) {
-            assertThat(governor.retryAfterSeconds()).isEqualTo(1);
-        }
-        // one ends (its hello committed): a slot is free again
+        assertThat(governor.full()).isTrue();
+        // a box verified while the gateway stopped accepting goes on to its hello, and counts
+        SetupGovernor.Setup forced = governor.force();
+        assertThat(governor.inFlight()).isEqualTo(5);
         admitted.get(0).end(true);
+        assertThat(governor.full()).as("4 still in flight").isTrue();
+        forced.end(true);
+        assertThat(governor.full()).isFalse();
         assertThat(governor.admit()).isNotNull();
-    }
-
-    @Test
-    void refusedBoxesAreSpreadOverTwiceTheTimeTheSetUpsInFlightTakeAtTheMeasuredRate() {
-        HandClock clock = new HandClock();
-        SetupGovernor governor = new SetupGovernor(clock, new Random(1), 400, 2.0, 100);
-        for (int i = 0; i < 400; i++) {
-            governor.admit();
-        }
-        // 400 in flight at 100 per second: 4 s to drain, so within 8 s, every second of them used
-        java.util.Set<Integer> seen = new java.util.TreeSet<>();
-        for (int i = 0; i < 2000; i++) {
-            int retry = governor.retryAfterSeconds();
-            assertThat(retry).isBetween(1, 8);
-            seen.add(retry);
-        }
-        assertThat(seen).containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
     }
 
     @Test
@@ -118,16 +103,16 @@ class SetupGovernorTest {
     }
 
     @Test
-    void theLimiterSaysBusyWhenTheSetUpBoundIsFull() throws Exception {
+    void theLimiterNoLongerTurnsAwayABoxForTheSetUpBound() throws Exception {
         HandClock clock = new HandClock();
-        ConnectionLimiter limiter = new ConnectionLimiter(1000, 1000, 1000, clock, new Random(1),
-                new SetupGovernor(clock, new Random(1), 2, 1.0, 1));
+        SetupGovernor setups = new SetupGovernor(clock, new Random(1), 2, 1.0, 1);
+        ConnectionLimiter limiter = new ConnectionLimiter(1000, 1000, 1000, clock, new Random(1), setups);
         java.net.InetAddress source = java.net.InetAddress.getByName("127.0.0.1");
+        setups.admit();
+        setups.admit();
+        assertThat(setups.full()).isTrue();
+        // the gateway stops accepting instead: a connection that got in before is not made to pay a handshake for
+        // nothing
         assertThat(limiter.opened(source).admitted()).isTrue();
-        assertThat(limiter.opened(source).admitted()).isTrue();
-        ConnectionLimiter.Admission busy = limiter.opened(source);
-        assertThat(busy.admitted()).isFalse();
-        assertThat(busy.reason()).isEqualTo("busy");
-        assertThat(busy.retryAfterSeconds()).isBetween(1, SetupGovernor.MAX_RETRY_SECONDS);
     }
 }

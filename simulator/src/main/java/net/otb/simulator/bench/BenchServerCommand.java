@@ -100,7 +100,9 @@ public final class BenchServerCommand implements Callable<Integer> {
         GatewayConfig d = base.gateway();
         // a generous handshake and hello timeout: on a loaded machine a ramp of thousands queues up
         GatewayConfig gateway = new GatewayConfig(d.host(), agentPort, 30, 30, 30, 30, 10, d.maxRollbackRepush(),
-                1_000_000, 1_000_000, 1_000_000, 2, ioThreads, dbStripes);
+                1_000_000, 1_000_000, 1_000_000, 2, ioThreads, dbStripes)
+                // every box of the fleet connects from loopback: no per-address share of the unverified connections
+                .withUnverifiedLimits(1_000_000, GatewayConfig.UNVERIFIED_TOTAL);
         if (timings != null) {
             if (timings.length != 4) {
                 throw new IllegalArgumentException("--timings takes heartbeat,confirm,ackTimeout,sweep");

@@ -94,7 +94,8 @@ public final class EmbeddedServer implements ServerHandle {
     public static EmbeddedServer start(Path dataDir, TlsProvider tls, Clock clock, Clock pkiClock, Timings timings,
                                        RolloutDriver.Settings rollouts) throws ServerStartException, PkiException {
         ServerConfig base = ServerConfig.ephemeral(dataDir).withTls(tls);
-        var gateway = base.gateway().withLimits(1_000_000, 1_000_000, 1_000_000);
+        var gateway = base.gateway().withLimits(1_000_000, 1_000_000, 1_000_000)
+                .withUnverifiedLimits(1_000_000, net.otb.server.gateway.GatewayConfig.UNVERIFIED_TOTAL);
         if (timings != null) {
             gateway = gateway.withTimings(timings.heartbeat(), timings.confirm(), timings.ackTimeout(), timings.sweep());
         }
