@@ -238,7 +238,9 @@ public final class ProvisioningServer implements AutoCloseable {
         try {
             Files.createDirectories(config.dataDir());
             Catalog catalog = config.catalogFile() == null ? Catalog.defaults() : Catalog.load(config.catalogFile());
+            long began = System.nanoTime();
             Pki pki = openPki();
+            long pkiDone = System.nanoTime();
             // TLS dates and ticket periods follow the real clock, not the injected one (a test or an operator may
             // set that to another day for billing; certificates were made on this one)
             FleetTrustManager trust = FleetTrustManager.of(pki.anchors(), pki.revocations(), Clock.systemUTC());
@@ -249,7 +251,9 @@ public final class ProvisioningServer implements AutoCloseable {
             SslContext https = httpsContext(pki);
             SecretBox secrets = SecretBox.openOrCreate(config.http().credentialKeyFile() != null
                     ? config.http().credentialKeyFile() : config.apiSecretsKeyFile(), random);
+            long tlsDone = System.nanoTime();
             database = Database.open(config.store(), clock, random);
+            long storeDone = System.nanoTime();
             credentials = new CredentialStore(secrets, random);
             // signatures are timed by the real clock, as TLS is: a dev clock set to another day moves the business only
             Authenticator authenticator = new Authenticator(database, credentials, pkiClock,
@@ -301,6 +305,7 @@ public final class ProvisioningServer implements AutoCloseable {
             }
             InetSocketAddress agent = Listeners.bind("agent", config.gateway().host(), config.gateway().port(),
                     () -> gateway.start(boss, io));
+            long listening = System.nanoTime();
             instanceId = config.cluster().resolveId(hostName(), agent.getPort());
             agentService.ownership(instanceId, ChangeAnnouncer.NONE);
             // the rollouts' leases under the instance's own name, so that the console can say who drives what
@@ -328,6 +333,11 @@ public final class ProvisioningServer implements AutoCloseable {
             ports = new Ports(agent, httpAddress);
             LOG.info("provisioning server {} started: agents on {}, {} on {}, data in {}", instanceId, agent,
                     https == null ? "plain HTTP (insecure)" : "HTTPS", httpAddress, config.dataDir().toAbsolutePath());
+            // where a start's time goes: a restart after a crash is the boxes' outage (docs/benchmarks.md)
+            LOG.info("start took {} ms: PKI {} ms, TLS contexts {} ms, store {} ms, agent port listening at {} ms, "
+                    + "the rest {} ms", millis(began, System.nanoTime()), millis(began, pkiDone),
+                    millis(pkiDone, tlsDone), millis(tlsDone, storeDone), millis(began, listening),
+                    millis(listening, System.nanoTime()));
             return ports;
         } catch (ServerStartException e) {
             closeQuietly();
@@ -344,6 +354,10 @@ public final class ProvisioningServer implements AutoCloseable {
 
     public Ports ports() {
         return ports;
+    }
+
+    private static long millis(long from, long to) {
+        return (to - from) / 1_000_000;
     }
 
     /**

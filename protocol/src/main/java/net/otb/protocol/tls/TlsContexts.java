@@ -147,7 +147,14 @@ public final class TlsContexts {
             char[] password = "otb".toCharArray();
             KeyStore store = KeyStore.getInstance("PKCS12");
             store.load(null, null);
-            store.setKeyEntry("otb", credentials.key(), password, credentials.chain().toArray(X509Certificate[]::new));
+            // a store that lives in memory for the length of this call: one PBKDF2 iteration, not the default 10,000
+            // twice (seal, then unseal in init), which was a quarter of a server's start
+            byte[] salt = new byte[16];
+            new java.security.SecureRandom().nextBytes(salt);
+            store.setEntry("otb", new KeyStore.PrivateKeyEntry(credentials.key(),
+                            credentials.chain().toArray(X509Certificate[]::new)),
+                    new KeyStore.PasswordProtection(password, "PBEWithHmacSHA256AndAES_256",
+                            new javax.crypto.spec.PBEParameterSpec(salt, 1)));
             KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             factory.init(store, password);
             return provider == SslProvider.JDK ? factory : new OpenSslCachingX509KeyManagerFactory(factory);

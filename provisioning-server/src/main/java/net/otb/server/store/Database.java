@@ -98,13 +98,11 @@ public final class Database implements AutoCloseable {
             throw new StoreException("cannot open the database " + redact(config.jdbcUrl()) + ": " + root, e);
         }
         try {
-            Flyway.configure()
-                    .dataSource(dataSource)
-                    .locations("classpath:db/migration")
-                    // the migration workflow's scripts (V2xx) and later fixes of the core schema (V1_x) interleave
-                    .outOfOrder(true)
-                    .load()
-                    .migrate();
+            if (SchemaCheck.upToDate(dataSource)) {
+                LOG.debug("schema up to date with the migrations on the class path: Flyway not needed");
+            } else {
+                migrate(dataSource);
+            }
         } catch (RuntimeException e) {
             dataSource.close();
             throw new StoreException("cannot migrate the schema of " + redact(config.jdbcUrl()) + ": " + rootMessage(e), e);
@@ -131,6 +129,17 @@ public final class Database implements AutoCloseable {
         }
         LOG.info("store open: {}{}", redact(config.jdbcUrl()), groupSync == null ? "" : " (fsync per group commit)");
         return new Database(dataSource, clock, random, groupSync);
+    }
+
+    /** Brings the schema up to date with Flyway (the migrations in {@code db/migration}). */
+    private static void migrate(DataSource dataSource) {
+        Flyway.configure()
+                .dataSource(dataSource)
+                .locations("classpath:" + SchemaCheck.LOCATION)
+                // the migration workflow's scripts (V2xx) and later fixes of the core schema (V1_x) interleave
+                .outOfOrder(true)
+                .load()
+                .migrate();
     }
 
     public DataSource dataSource() {
