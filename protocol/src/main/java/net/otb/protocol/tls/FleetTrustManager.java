@@ -186,7 +186,7 @@ public final class FleetTrustManager extends X509ExtendedTrustManager {
             // a box's certificate is checked on the server's hot path; the server's once per connection on a box
             X509Certificate anchor = checkIssuer(leaf, role, pkixCheck == null);
             if (!Certificates.hasExtendedKeyUsage(leaf, eku)) {
-                throw new CertificateException("the " + role + " certificate lacks the "
+                throw Refusal.of(Refusal.INVALID_PURPOSE, "the " + role + " certificate lacks the "
                         + (role.equals("client") ? "clientAuth" : "serverAuth") + " extended key usage");
             }
             if (pkixCheck != null) {
@@ -195,7 +195,7 @@ public final class FleetTrustManager extends X509ExtendedTrustManager {
                 checkLeaf(leaf, anchor, role);
             }
             if (revocations.isRevoked(leaf)) {
-                throw new CertificateException("the " + role + " certificate (serial "
+                throw Refusal.of(Refusal.REVOKED, "the " + role + " certificate (serial "
                         + Certificates.serialHex(leaf) + ") is revoked");
             }
         } catch (CertificateException e) {
@@ -244,9 +244,9 @@ public final class FleetTrustManager extends X509ExtendedTrustManager {
             }
         }
         if (leaf.getIssuerX500Principal().equals(leaf.getSubjectX500Principal()) && signedBy(leaf, leaf, false)) {
-            throw new CertificateException("the " + role + " certificate is self-signed");
+            throw Refusal.of(Refusal.SELF_SIGNED, "the " + role + " certificate is self-signed");
         }
-        throw new CertificateException("the " + role + " certificate is issued by "
+        throw Refusal.of(Refusal.UNKNOWN_ISSUER, "the " + role + " certificate is issued by "
                 + leaf.getIssuerX500Principal().getName() + ", not by the fleet's CA");
     }
 
@@ -254,22 +254,22 @@ public final class FleetTrustManager extends X509ExtendedTrustManager {
     private void checkLeaf(X509Certificate leaf, X509Certificate anchor, String role) throws CertificateException {
         Instant now = clock.instant();
         if (now.isAfter(anchor.getNotAfter().toInstant()) || now.isBefore(anchor.getNotBefore().toInstant())) {
-            throw new CertificateException("the fleet's CA certificate is not valid now (valid "
+            throw Refusal.of(Refusal.REJECTED, "the fleet's CA certificate is not valid now (valid "
                     + anchor.getNotBefore().toInstant() + " to " + anchor.getNotAfter().toInstant() + ")");
         }
         if (!(leaf.getPublicKey() instanceof ECPublicKey key)
                 || key.getParams().getCurve().getField().getFieldSize() != 256) {
-            throw new CertificateException("the " + role + " certificate's key is not ECDSA P-256");
+            throw Refusal.of(Refusal.REJECTED, "the " + role + " certificate's key is not ECDSA P-256");
         }
         boolean[] keyUsage = leaf.getKeyUsage();
         if (keyUsage != null && !keyUsage[0]) {
-            throw new CertificateException("the " + role + " certificate's key usage lacks digitalSignature");
+            throw Refusal.of(Refusal.INVALID_PURPOSE, "the " + role + " certificate's key usage lacks digitalSignature");
         }
         Set<String> critical = leaf.getCriticalExtensionOIDs();
         if (critical != null) {
             for (String oid : critical) {
                 if (!UNDERSTOOD_CRITICAL.contains(oid)) {
-                    throw new CertificateException("the " + role + " certificate has an unknown critical extension "
+                    throw Refusal.of(Refusal.REJECTED, "the " + role + " certificate has an unknown critical extension "
                             + oid);
                 }
             }

@@ -101,6 +101,30 @@ class OpensslInteropTest {
         }
     }
 
+    /** An outside client whose certificate is refused reads, in BoringSSL's alert, why. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"unknown-ca, unknown ca", "self-signed, unknown ca",
+            "expired, certificate expired", "revoked, certificate revoked", "server-only, unsupported certificate"})
+    void aRefusedCertificateGetsTheAlertThatSaysWhy(String kind, String alert) throws Exception {
+        Credentials refused = switch (kind) {
+            case "unknown-ca" -> TestPki.deviceOfUnknownCa("OTB3-ALERT1");
+            case "self-signed" -> TestPki.selfSignedDevice("OTB3-ALERT2");
+            case "expired" -> pki.expiredDevice("OTB3-ALERT3");
+            case "revoked" -> pki.revokedDevice("OTB3-ALERT4");
+            default -> pki.serverAuthOnlyDevice("OTB3-ALERT5");
+        };
+        Path cert = Files.writeString(dir.resolve(kind + ".crt"), Pem.writeChain(refused.chain()));
+        Path key = Files.writeString(dir.resolve(kind + ".key"), Pem.write(refused.key()));
+        try (TlsPeers.Server server = server(TlsProvider.OPENSSL)) {
+            Process client = new ProcessBuilder(openssl, "s_client", "-connect", "127.0.0.1:" + server.port(),
+                    "-CAfile", dir.resolve("ca.crt").toString(), "-verify_return_error", "-tls1_3",
+                    "-cert", cert.toString(), "-key", key.toString()).redirectErrorStream(true).start();
+            Handshake seen = server.nextHandshake(TIMEOUT_SECONDS);
+            assertThat(seen.success()).isFalse();
+            assertThat(finish(client).toLowerCase()).contains("alert " + alert);
+        }
+    }
+
     private static TlsPeers.Server server(TlsProvider provider) throws Exception {
         return new TlsPeers.Server(group, TlsContexts.server(pki.server(), pki.anchors(), pki.revocations(), provider));
     }
