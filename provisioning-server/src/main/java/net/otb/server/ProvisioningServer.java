@@ -275,7 +275,7 @@ public final class ProvisioningServer implements AutoCloseable {
             modules.add(new OpsApi());
             modules.add(new AuthApi(pkiClock));
             net.otb.server.cluster.Presence presence = new net.otb.server.cluster.Presence(gateway.registry(),
-                    this::instanceId);
+                    this::instanceId, agentService::modelsOf);
             modules.add(new AdminApi(presence));
             rolloutDriver = new RolloutDriver(database, context.rollouts(), context.services(), context.engine(),
                     context.audit(), metrics, String.format("instance-%08x", random.nextInt()), rolloutSettings);

@@ -81,36 +81,34 @@ public final class ConsoleApi implements ApiModule {
             return asset(name);
         });
         router.get("/1.0/admin/fleet/models", (request, tx) -> {
-            record Row(String device, String model, String service, long desired, String appliedService,
-                       long appliedGeneration, String ownerInstance) {
-            }
-            List<Row> rows = tx.query("SELECT d.id, d.model, s.name, s.desired_generation, d.applied_service, "
-                    + "d.applied_generation, d.owner_instance FROM devices d LEFT JOIN services s ON s.device_id = d.id "
-                    + "ORDER BY d.id",
-                    row -> new Row(row.getString(1), row.getString(2), row.getString(3), row.getLong(4),
-                            row.getString(5), row.getLong(6), row.getString(7)));
-            Presence.View sessions = presence.read(tx);
+            // aggregates the store computes, and the few boxes behind it lists: never the whole fleet's rows
             Map<String, long[]> byModel = new TreeMap<>();
-            List<Behind> behind = new ArrayList<>();
-            int maxBehind = request.intQuery("behind", 20, 0, 1_000);
-            for (Row r : rows) {
-                long[] c = byModel.computeIfAbsent(r.model(), m -> new long[5]);
-                boolean online = sessions.connected(r.device(), r.ownerInstance());
-                c[0]++;
-                c[1] += online ? 1 : 0;
-                if (r.service() != null) {
-                    c[2]++;
-                    if (r.service().equals(r.appliedService()) && r.appliedGeneration() == r.desired()) {
-                        c[3]++;
-                    } else {
-                        c[4]++;
-                        if (behind.size() < maxBehind) {
-                            behind.add(new Behind(r.device(), r.model(), online, r.service(),
-                                    r.service().equals(r.appliedService()) ? r.appliedGeneration() : 0, r.desired()));
-                        }
-                    }
+            tx.query("SELECT d.model, COUNT(*), COUNT(s.name), SUM(CASE WHEN s.name = d.applied_service "
+                    + "AND d.applied_generation = s.desired_generation THEN 1 ELSE 0 END) "
+                    + "FROM devices d LEFT JOIN services s ON s.device_id = d.id GROUP BY d.model", row -> {
+                        long bound = row.getLong(3);
+                        long inSync = row.getLong(4);
+                        byModel.put(row.getString(1), new long[] {row.getLong(2), 0, bound, inSync, bound - inSync});
+                        return null;
+                    });
+            Presence.View sessions = presence.read(tx);
+            sessions.onlineByModel(tx).forEach((model, online) -> {
+                long[] c = byModel.get(model);
+                if (c != null) {
+                    c[1] = online;
                 }
-            }
+            });
+            int maxBehind = request.intQuery("behind", 20, 0, 1_000);
+            List<Behind> behind = tx.query("SELECT d.id, d.model, s.name, s.desired_generation, d.applied_service, "
+                    + "d.applied_generation, d.owner_instance FROM devices d JOIN services s ON s.device_id = d.id "
+                    + "WHERE d.applied_service IS NULL OR d.applied_service <> s.name "
+                    + "OR d.applied_generation <> s.desired_generation ORDER BY d.id LIMIT ?",
+                    row -> {
+                        String service = row.getString(3);
+                        return new Behind(row.getString(1), row.getString(2),
+                                sessions.connected(row.getString(1), row.getString(7)), service,
+                                service.equals(row.getString(5)) ? row.getLong(6) : 0, row.getLong(4));
+                    }, maxBehind);
             List<ModelFleet> models = new ArrayList<>();
             byModel.forEach((model, c) -> models.add(new ModelFleet(model, c[0], c[1], c[2], c[3], c[4])));
             return ApiResponse.ok(new FleetByModel(models, behind));

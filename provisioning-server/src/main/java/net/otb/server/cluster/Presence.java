@@ -19,11 +19,22 @@ public final class Presence {
 
     private final SessionRegistry registry;
     private final Supplier<String> self;
+    private final java.util.function.Function<java.util.Collection<String>, Map<String, Long>> modelsOf;
 
     /** @param self this instance's id (known once the agent port is bound) */
     public Presence(SessionRegistry registry, Supplier<String> self) {
+        this(registry, self, null);
+    }
+
+    /**
+     * @param modelsOf how many of the given boxes there are of each model, from the gateway's memory (the boxes
+     *        connected here are all held); null to read them from the store
+     */
+    public Presence(SessionRegistry registry, Supplier<String> self,
+                    java.util.function.Function<java.util.Collection<String>, Map<String, Long>> modelsOf) {
         this.registry = registry;
         this.self = self;
+        this.modelsOf = modelsOf;
     }
 
     /** The other instances whose lease runs, read in {@code tx}; one small query per view. */
@@ -67,6 +78,26 @@ public final class Presence {
                 }
             }
             return sessions;
+        }
+
+        /**
+         * Boxes connected anywhere, by model: this instance's from its registry (their models from the gateway's
+         * memory), the live others' from their ownership rows, counted by the store.
+         */
+        public Map<String, Long> onlineByModel(Tx tx) throws SQLException {
+            Map<String, Long> online = new HashMap<>();
+            if (modelsOf != null) {
+                online.putAll(modelsOf.apply(registry.connected()));
+            }
+            for (Object[] row : tx.query("SELECT owner_instance, model, COUNT(*) FROM devices WHERE owner_instance IS NOT "
+                    + "NULL GROUP BY owner_instance, model", r -> new Object[] {r.getString(1), r.getString(2),
+                    r.getLong(3)})) {
+                String owner = (String) row[0];
+                if (others.contains(owner) || modelsOf == null && owner.equals(self.get())) {
+                    online.merge((String) row[1], (Long) row[2], Long::sum);
+                }
+            }
+            return online;
         }
 
         /** Boxes connected anywhere: this instance's sessions and the live others'. */

@@ -576,6 +576,18 @@ public final class AgentService {
         memory.clear();
     }
 
+    /** How many of {@code deviceIds} memory holds of each model (the console's boxes online by model). */
+    public java.util.Map<String, Long> modelsOf(java.util.Collection<String> deviceIds) {
+        java.util.Map<String, Long> models = new java.util.HashMap<>();
+        for (String id : deviceIds) {
+            String model = memory.modelOf(id);
+            if (model != null) {
+                models.merge(model, 1L, Long::sum);
+            }
+        }
+        return models;
+    }
+
     /** How many boxes' states memory holds (a gauge). */
     public int boxesHeld() {
         return memory.size();

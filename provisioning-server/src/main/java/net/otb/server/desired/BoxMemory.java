@@ -86,6 +86,12 @@ final class BoxMemory {
         states.clear();
     }
 
+    /** The model of a box held, or null. */
+    String modelOf(String deviceId) {
+        BoxState box = states.get(deviceId);
+        return box == null ? null : box.model;
+    }
+
     int size() {
         return states.size();
     }

@@ -44,6 +44,11 @@ public final class SessionRegistry {
         return sessions.size();
     }
 
+    /** The boxes with a live session here (a view: it follows the sessions). */
+    public java.util.Set<String> connected() {
+        return java.util.Collections.unmodifiableSet(sessions.keySet());
+    }
+
     /** Ends every session with {@code code} (e.g. shutdown). */
     void closeAll(ErrorCode code, String detail) {
         List<Channel> all = new ArrayList<>(sessions.values());
