@@ -236,7 +236,7 @@ public final class ProvisioningServer implements AutoCloseable {
 
     private Ports startInOrder() throws ServerStartException {
         try {
-            Files.createDirectories(config.dataDir());
+            DataDirectory.create(config.dataDir());
             Catalog catalog = config.catalogFile() == null ? Catalog.defaults() : Catalog.load(config.catalogFile());
             Pki pki = openPki();
             // TLS dates and ticket periods follow the real clock, not the injected one (a test or an operator may
@@ -250,6 +250,7 @@ public final class ProvisioningServer implements AutoCloseable {
             SecretBox secrets = SecretBox.openOrCreate(config.http().credentialKeyFile() != null
                     ? config.http().credentialKeyFile() : config.apiSecretsKeyFile(), random);
             database = Database.open(config.store(), clock, random);
+            DataDirectory.restrict(config.dataDir());
             credentials = new CredentialStore(secrets, random);
             // signatures are timed by the real clock, as TLS is: a dev clock set to another day moves the business only
             Authenticator authenticator = new Authenticator(database, credentials, pkiClock,
