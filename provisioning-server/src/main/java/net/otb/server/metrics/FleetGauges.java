@@ -27,7 +27,7 @@ public final class FleetGauges {
     private Read last;
 
     private record Read(long atMillis, boolean storeUp, Map<String, Long> services, Map<String, Long> tasks,
-                        Map<String, Long> rollouts, Map<String, Long> leases) {
+                        Map<String, Long> rollouts, Map<String, Long> leases, long liveInstances) {
     }
 
     private FleetGauges(Database database) {
@@ -43,6 +43,8 @@ public final class FleetGauges {
                 + "the box's applied generation is not the service's desired one)", () -> fleet.read().services());
         metrics.gauges("otb_fleet_tasks", "push tasks, by state (todo, doing, done, error)", () -> fleet.read().tasks());
         metrics.gauges("otb_rollouts", "rollouts, by state", () -> fleet.read().rollouts());
+        metrics.gauge("otb_instances_live", "instances whose lease runs (0 on H2, which has one instance and no lease)",
+                () -> fleet.read().liveInstances());
         metrics.gauges("otb_instance_lease_remaining_seconds", "seconds left on each instance's lease (negative: "
                 + "expired); only instances seen in the last hour", () -> fleet.read().leases());
     }
@@ -54,7 +56,7 @@ public final class FleetGauges {
         }
         Read read;
         if (!database.isHealthy()) {
-            read = new Read(now, false, Map.of(), Map.of(), Map.of(), Map.of());
+            read = new Read(now, false, Map.of(), Map.of(), Map.of(), Map.of(), 0);
         } else {
             try {
                 read = database.inTransaction(tx -> {
@@ -86,11 +88,12 @@ public final class FleetGauges {
                             "instance_id=\"" + Metrics.LabelText.escape(row.getString(1)) + "\"",
                             (Tx.instant(row, "lease_until").toEpochMilli() - at.toEpochMilli()) / 1000),
                             at.minusSeconds(3600));
-                    return new Read(now, true, services, tasks, rollouts, leases);
+                    long live = leases.values().stream().filter(seconds -> seconds >= 0).count();
+                    return new Read(now, true, services, tasks, rollouts, leases, live);
                 });
             } catch (RuntimeException e) {
                 LOG.debug("event=metrics.fleet.failed error={}", e.toString());
-                read = new Read(now, false, Map.of(), Map.of(), Map.of(), Map.of());
+                read = new Read(now, false, Map.of(), Map.of(), Map.of(), Map.of(), 0);
             }
         }
         last = read;
