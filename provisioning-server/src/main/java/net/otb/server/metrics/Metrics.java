@@ -67,7 +67,7 @@ public final class Metrics {
         pushes = libraryCounter("otb_pushes_total", "messages pushed to boxes, by kind (profile, decommission)", "kind");
         acks = libraryCounter("otb_acks_total", "applied reports from boxes, by status", "status");
         refusedConnections = libraryCounter("otb_connections_refused_total",
-                "agent connections answered retryAfter or closed at admission, by reason (rate, cap, busy, certificate)",
+                "agent connections answered retryAfter or closed at admission, by reason (rate, cap, busy, unverified, certificate)",
                 "reason");
         httpRequests = libraryCounter("otb_http_requests_total", "HTTP requests, by method, route and status",
                 "method", "route", "status");
@@ -76,7 +76,7 @@ public final class Metrics {
         List.of("accepted", "refused").forEach(v -> hellos.labelValues(v));
         List.of("profile", "decommission").forEach(v -> pushes.labelValues(v));
         List.of("applied", "rejected", "rolledBack").forEach(v -> acks.labelValues(v));
-        List.of("rate", "cap", "busy", "certificate").forEach(v -> refusedConnections.labelValues(v));
+        List.of("rate", "cap", "busy", "unverified", "certificate").forEach(v -> refusedConnections.labelValues(v));
         pushToApplied = histogram("otb_push_applied_seconds",
                 "time from a profile push to the box's applied report", LATENCY_BUCKETS);
         sessionSetup = histogram("otb_session_setup_seconds",
