@@ -236,7 +236,7 @@ public final class ProvisioningServer implements AutoCloseable {
 
     private Ports startInOrder() throws ServerStartException {
         try {
-            Files.createDirectories(config.dataDir());
+            DataDirectory.create(config.dataDir());
             Catalog catalog = config.catalogFile() == null ? Catalog.defaults() : Catalog.load(config.catalogFile());
             long began = System.nanoTime();
             Pki pki = openPki();
@@ -253,6 +253,7 @@ public final class ProvisioningServer implements AutoCloseable {
                     ? config.http().credentialKeyFile() : config.apiSecretsKeyFile(), random);
             long tlsDone = System.nanoTime();
             database = Database.open(config.store(), clock, random);
+            DataDirectory.restrict(config.dataDir());
             long storeDone = System.nanoTime();
             credentials = new CredentialStore(secrets, random);
             // signatures are timed by the real clock, as TLS is: a dev clock set to another day moves the business only

@@ -210,7 +210,8 @@ public final class AdminApi implements ApiModule {
                     context.revocations().revoke(certificateSerial, serial, context.clock().instant(), reason);
                 } catch (PkiException e) {
                     // the store refuses the box at hello anyway; the list only adds the refusal at handshake
-                    LOG.warn("{}: revoked in the store, but the revocation list could not be saved: {}", serial, e.getMessage());
+                    LOG.warn("event=device.revocation_list_failed device={} detail=\"revoked in the store, the revocation "
+                            + "list not saved\" error={}", LogFields.value(serial), LogFields.value(e.getMessage()));
                 }
             });
         }

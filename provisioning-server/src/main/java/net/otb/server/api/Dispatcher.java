@@ -5,6 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
 import net.otb.server.auth.ApiCaller;
 import net.otb.server.auth.Authenticator;
 import net.otb.server.desired.DesiredStateException;
@@ -27,6 +29,9 @@ public final class Dispatcher {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
+    private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
+
+    private final AtomicLong requests = new AtomicLong();
 
     private final Database database;
     private final Metrics metrics;
@@ -48,9 +53,13 @@ public final class Dispatcher {
     }
 
     public Rendered dispatch(Router.Route route, ApiRequest request) {
+        long started = System.nanoTime();
+        String requestId = requestId(request);
         Rendered rendered;
+        ApiCaller caller = null;
+        ProblemException refusal = null;
         try {
-            ApiCaller caller = authenticator == null || Authenticator.isPublic(route) ? null
+            caller = authenticator == null || Authenticator.isPublic(route) ? null
                     : authenticator.authenticate(request);
             Tx.Principal principal = caller == null ? null : new Tx.Principal(caller.applicationKey(), caller.consumerId());
             if (route.plain() != null) {
@@ -76,19 +85,60 @@ public final class Dispatcher {
                 });
             }
         } catch (ProblemException problem) {
+            refusal = problem;
             rendered = problem(problem);
         } catch (DesiredStateException e) {
-            rendered = problem(Problems.of(e));
+            refusal = Problems.of(e);
+            rendered = problem(refusal);
         } catch (StoreException e) {
-            LOG.warn("{} {} from {}: store failure: {}", request.method(), request.path(), request.remoteAddress(),
-                    e.getMessage());
+            LOG.warn("event=api.store_failure method={} route={} peer={} request={} error={}", request.method(),
+                    LogFields.value(route.template()), LogFields.value(request.remoteAddress()), requestId,
+                    LogFields.value(e.getMessage()));
             rendered = problem(Problems.storeUnavailable("the database is unavailable; the request changed nothing"));
         } catch (RuntimeException e) {
-            LOG.warn("{} {} from {}: handler failed", request.method(), request.path(), request.remoteAddress(), e);
+            LOG.warn("event=api.failure method={} route={} peer={} request={}", request.method(),
+                    LogFields.value(route.template()), LogFields.value(request.remoteAddress()), requestId, e);
             rendered = problem(Problems.internal());
         }
         metrics.httpRequest(route.method(), route.template(), rendered.status());
+        logRequest(route, request, requestId, caller, refusal, rendered.status(), started);
         return rendered;
+    }
+
+    /**
+     * One line per API call (docs/operations.md#logs): at info for a call that changes state, a refused signature or
+     * grant (401, 403) and a server failure (5xx); reads that succeed or fail on their input at debug.
+     */
+    private static void logRequest(Router.Route route, ApiRequest request, String requestId, ApiCaller caller,
+                                   ProblemException refusal, int status, long started) {
+        boolean info = route.stateChanging() || status == 401 || status == 403 || status >= 500;
+        if (info ? !LOG.isInfoEnabled() : !LOG.isDebugEnabled()) {
+            return;
+        }
+        String event = status == 401 || status == 403 ? "api.refused" : "api.request";
+        String problem = refusal == null ? "-" : LogFields.value(refusal.type().startsWith(ProblemException.TYPE_BASE)
+                ? refusal.type().substring(ProblemException.TYPE_BASE.length()) : refusal.type());
+        String app = caller != null ? caller.applicationKey() : request.header(Authenticator.APPLICATION).orElse(null);
+        String line = "event=" + event + " method=" + request.method() + " route=" + LogFields.value(route.template())
+                + " path=" + LogFields.value(request.rawPath()) + " status=" + status + " problem=" + problem
+                + " role=" + LogFields.value(caller == null ? null : caller.role()) + " app=" + LogFields.value(app)
+                + " peer=" + LogFields.value(request.remoteAddress()) + " request=" + requestId
+                + " idempotencyKey=" + LogFields.value(request.idempotencyKey().orElse(null))
+                + " ms=" + (System.nanoTime() - started) / 1_000_000;
+        if (info) {
+            LOG.info(line);
+        } else {
+            LOG.debug(line);
+        }
+    }
+
+    /** The caller's {@code X-Request-Id} when it is a plain token, else one of ours ({@code r-} and a number). */
+    private String requestId(ApiRequest request) {
+        Optional<String> given = request.header("x-request-id");
+        if (given.isPresent() && REQUEST_ID.matcher(given.get()).matches()) {
+            return given.get();
+        }
+        return "r-" + Long.toHexString(requests.incrementAndGet());
     }
 
     /** Renders a problem as problem+json. */

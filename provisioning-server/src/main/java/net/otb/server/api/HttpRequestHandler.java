@@ -48,7 +48,7 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         if (answering) {
             if (waiting.size() >= MAX_PIPELINED) {
-                LOG.debug("http {}: more than {} pipelined requests; closing", ctx.channel().remoteAddress(),
+                LOG.debug("event=http.pipelining_limit peer={} limit={}", ctx.channel().remoteAddress(),
                         MAX_PIPELINED);
                 ctx.close();
                 return;
@@ -171,9 +171,9 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof IOException) {
-            LOG.debug("http {}: {}", ctx.channel().remoteAddress(), cause.toString());
+            LOG.debug("event=http.io_failure peer={} error={}", ctx.channel().remoteAddress(), LogFields.value(cause.toString()));
         } else {
-            LOG.warn("http {}: unexpected failure, closing", ctx.channel().remoteAddress(), cause);
+            LOG.warn("event=http.failure peer={}", ctx.channel().remoteAddress(), cause);
         }
         ctx.close();
     }

@@ -2,6 +2,7 @@ package net.otb.server.api;
 
 import java.util.Map;
 import net.otb.server.ServerContext;
+import net.otb.server.metrics.FleetGauges;
 
 /** {@code GET /metrics} (Prometheus text) and {@code GET /healthz} (the store answers). */
 public final class OpsApi implements ApiModule {
@@ -10,6 +11,7 @@ public final class OpsApi implements ApiModule {
 
     @Override
     public void register(Router router, ServerContext context) {
+        FleetGauges.register(context.metrics(), context.database());
         router.plain("GET", "/metrics", request -> ApiResponse.text(200, PROMETHEUS_TEXT, context.metrics().render()));
         router.plain("GET", "/healthz", request -> context.database().isHealthy()
                 ? ApiResponse.ok(Map.of("status", "ok"))

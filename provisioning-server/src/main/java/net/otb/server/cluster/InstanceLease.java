@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import net.otb.server.desired.TaskState;
 import net.otb.server.store.Database;
 import net.otb.server.store.Tx;
+import net.otb.server.api.LogFields;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,8 +89,8 @@ public final class InstanceLease implements AutoCloseable {
         });
         long period = Math.max(1, lease.toMillis() / 3);
         timer.scheduleWithFixedDelay(this::heartbeat, period, period, TimeUnit.MILLISECONDS);
-        LOG.info("instance {} ({}) holds its lease ({} s, renewed every {} ms)", instanceId, agentAddress,
-                lease.toSeconds(), period);
+        LOG.info("event=instance.lease_held instance={} agentAddress={} leaseSeconds={} renewMillis={}",
+                LogFields.value(instanceId), LogFields.value(agentAddress), lease.toSeconds(), period);
     }
 
     /** Renews the lease, and takes for dead the instances whose lease ran out (the timer calls it; tests too). */
@@ -110,17 +111,18 @@ public final class InstanceLease implements AutoCloseable {
             });
             if (failing) {
                 failing = false;
-                LOG.info("instance {}: lease renewed again", instanceId);
+                LOG.info("event=instance.lease_renewed_again instance={}", LogFields.value(instanceId));
             }
             if (lost) {
-                LOG.warn("instance {} was taken for dead (its lease ran out: paused, or cut from the database): "
-                        + "ending every session it holds, the boxes reconnect", instanceId);
+                LOG.warn("event=instance.lease_lost instance={} detail=\"its lease ran out (paused, or cut from the "
+                        + "database): every session it holds ends, the boxes reconnect\"", LogFields.value(instanceId));
                 onLost.run();
             }
         } catch (RuntimeException e) {
             if (!failing) {
                 failing = true;
-                LOG.warn("instance {}: cannot renew the lease, retrying: {}", instanceId, e.toString());
+                LOG.warn("event=instance.lease_renew_failed instance={} error={}", LogFields.value(instanceId),
+                        LogFields.value(e.toString()));
             }
         }
     }
@@ -142,8 +144,8 @@ public final class InstanceLease implements AutoCloseable {
                 + "WHERE owner_instance = ?", dead);
         int rows = tx.update("DELETE FROM instances WHERE instance_id = ?", dead);
         if (boxes > 0 || rows > 0) {
-            tx.afterCommit(() -> LOG.info("instance {} taken for dead ({}): {} boxes fenced, {} pushes due again",
-                    dead, why, boxes, due));
+            tx.afterCommit(() -> LOG.info("event=instance.reaped instance={} reapedBy={} why={} boxesFenced={} pushesDue={}",
+                    LogFields.value(dead), LogFields.value(instanceId), LogFields.value(why), boxes, due));
         }
     }
 

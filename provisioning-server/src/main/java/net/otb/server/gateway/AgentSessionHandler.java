@@ -139,6 +139,10 @@ final class AgentSessionHandler extends ChannelInboundHandlerAdapter {
             setup.end(true);
             gateway.admissionChanged();
         }
+        Long connected = channel.attr(ChannelAttributes.CONNECTED_NANOS).get();
+        if (connected != null) {
+            gateway.metrics().sessionSetup((System.nanoTime() - connected) / 1e9);
+        }
         String cn = channel.attr(ChannelAttributes.DEVICE_ID).get();
         if (result.outcome() instanceof AgentService.Refused refused) {
             gateway.metrics().hello("refused");

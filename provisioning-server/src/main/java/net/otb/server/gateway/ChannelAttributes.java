@@ -14,6 +14,9 @@ public final class ChannelAttributes {
     /** The session's fencing token, from its accepted hello: every write for the box carries it. */
     public static final AttributeKey<Long> OWNER_TOKEN = AttributeKey.valueOf("otb.ownerToken");
 
+    /** {@link System#nanoTime()} when the TCP connection opened: the start of the session's set-up. */
+    public static final AttributeKey<Long> CONNECTED_NANOS = AttributeKey.valueOf("otb.connectedNanos");
+
     private ChannelAttributes() {
     }
 }

@@ -46,6 +46,7 @@ final class IdentityHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         Channel channel = ctx.channel();
+        channel.attr(ChannelAttributes.CONNECTED_NANOS).set(System.nanoTime());
         InetSocketAddress remote = (InetSocketAddress) channel.remoteAddress();
         admission = limiter.opened(remote.getAddress());
         UnverifiedConnections.Admission room = unverified.accepted(channel, remote.getAddress());

@@ -27,6 +27,7 @@ import net.otb.server.refund.ProrataRefund;
 import net.otb.server.refund.Refund;
 import net.otb.server.refund.RefundStore;
 import net.otb.server.store.Tx;
+import net.otb.server.api.LogFields;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -136,8 +137,9 @@ public final class OfferChange implements HelloListener {
                         + (quote.hardware() == null ? " without a box" : " with " + quote.hardware().name()
                         + " shipped by " + change.shippingMethod().wireName() + " to contact " + change.shippingContact().id())
                         + ", amount " + order.amount().cents() + " cents");
-        LOG.info("service {}: order {} for {} -> {}{}", serviceName, order.id(), quote.fromOffer(), quote.offer().name(),
-                quote.hardware() == null ? "" : " with " + quote.hardware().name());
+        LOG.info("event=order.created service={} order={} from={} to={} hardware={} amountCents={}",
+                LogFields.value(serviceName), order.id(), quote.fromOffer(), quote.offer().name(),
+                quote.hardware() == null ? "-" : quote.hardware().name(), order.amount().cents());
         return Result.accepted(new OrderedChange(order, migration));
     }
 
@@ -285,7 +287,8 @@ public final class OfferChange implements HelloListener {
         engine.boxChanged(tx, deviceId);
         audit.append(tx, actor, "migration.shipped", order.serviceName(), deviceId, null,
                 "order " + orderId + ": box " + deviceId + " shipped");
-        LOG.info("service {}: order {} shipped box {}", order.serviceName(), orderId, deviceId);
+        LOG.info("event=order.shipped service={} order={} device={}", LogFields.value(order.serviceName()), orderId,
+                LogFields.value(deviceId));
         return order(tx, orderId);
     }
 
@@ -313,8 +316,9 @@ public final class OfferChange implements HelloListener {
         if (elsewhere.isPresent()) {
             // an operator bound this box to another service after it shipped: throwing would refuse every hello of
             // the box, so the migration waits for an operator and says why
-            LOG.warn("service {}: box {} connected but is bound to service {}; order {} waits for an operator",
-                    migration.serviceName(), hello.deviceId(), elsewhere.get().name(), migration.orderId());
+            LOG.warn("event=migration.blocked service={} device={} boundTo={} order={} detail=\"the box is bound to "
+                    + "another service; the order waits for an operator\"", LogFields.value(migration.serviceName()),
+                    LogFields.value(hello.deviceId()), LogFields.value(elsewhere.get().name()), migration.orderId());
             audit.append(tx, actor, "migration.blocked", migration.serviceName(), hello.deviceId(), null,
                     "order " + migration.orderId() + ": box " + hello.deviceId() + " is bound to service "
                             + elsewhere.get().name());
@@ -376,8 +380,9 @@ public final class OfferChange implements HelloListener {
         audit.append(tx, actor, "refund.established", migration.serviceName(), null, profile.generation(),
                 "order " + migration.orderId() + ": " + refund.prorata().amountCents() + " cents = round_half_up("
                         + prorata.oldMonthlyCents() + " x " + prorata.refundedDays() + " / " + prorata.daysInMonth() + ")");
-        LOG.info("service {}: offer {} -> {} effective {} (generation {}), refund {} cents", migration.serviceName(),
-                migration.fromOffer(), migration.toOffer(), effective, profile.generation(), prorata.amountCents());
+        LOG.info("event=migration.effective service={} order={} from={} to={} effective={} generation={} refundCents={}",
+                LogFields.value(migration.serviceName()), migration.orderId(), migration.fromOffer(), migration.toOffer(),
+                effective, profile.generation(), prorata.amountCents());
     }
 
     private Optional<ServiceView> view(Tx tx, String serviceName, boolean lock) throws SQLException {

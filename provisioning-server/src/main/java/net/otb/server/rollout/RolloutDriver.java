@@ -21,6 +21,7 @@ import net.otb.server.device.Services;
 import net.otb.server.metrics.Metrics;
 import net.otb.server.store.Database;
 import net.otb.server.store.Tx;
+import net.otb.server.api.LogFields;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -132,7 +133,8 @@ public final class RolloutDriver implements AutoCloseable {
                     driven++;
                 }
             } catch (RuntimeException e) {
-                LOG.warn("rollout {}: tick failed, tried again next tick: {}", id, e.toString());
+                LOG.warn("event=rollout.tick_failed rollout={} instance={} error={}", id, LogFields.value(instanceId),
+                    LogFields.value(e.toString()));
             }
         }
         refreshGauges();
@@ -252,7 +254,8 @@ public final class RolloutDriver implements AutoCloseable {
         rollouts.finish(tx, r, RolloutState.ABORTED, detail);
         audit.append(tx, r.driverActor(), "rollout.aborted", null, null, null, "rollout " + r.id() + ": " + detail
                 + "; boxes not pushed stay as they are");
-        LOG.info("rollout {} aborted: {}", r.id(), detail);
+        LOG.info("event=rollout.aborted rollout={} instance={} detail={}", r.id(), LogFields.value(instanceId),
+                LogFields.value(detail));
     }
 
     /**
