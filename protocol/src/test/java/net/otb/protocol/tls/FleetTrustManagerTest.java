@@ -38,6 +38,25 @@ class FleetTrustManagerTest {
     }
 
     @Test
+    void aCertificateWhoseSignatureIsRememberedAsVerifiedIsRefusedAtOnceWhenRevoked() throws Exception {
+        RevocationList revocations = RevocationList.inMemory();
+        FleetTrustManager cached = FleetTrustManager.of(List.of(ca.certificate()), revocations,
+                Clock.fixed(NOW, ZoneOffset.UTC));
+        X509Certificate leaf = ca.issueDevice(KeyPairs.p256(random).getPublic(), "OTB3-7", NOW, Duration.ofDays(1));
+        X509Certificate[] chain = {leaf, ca.certificate()};
+        cached.checkClientTrusted(chain, "EC");
+        // the second check finds the signature in the verified cache; revocation is read on every check anyway
+        cached.checkClientTrusted(chain, "EC");
+
+        revocations.revoke(leaf, NOW, "stolen");
+
+        assertThatThrownBy(() -> cached.checkClientTrusted(chain, "EC"))
+                .isInstanceOf(CertificateException.class).hasMessageContaining("is revoked");
+        assertThatThrownBy(() -> cached.checkEstablished(leaf))
+                .isInstanceOf(CertificateException.class).hasMessageContaining("is revoked");
+    }
+
+    @Test
     void datesAreJudgedByTheInjectedClock() {
         X509Certificate leaf = ca.issueDevice(KeyPairs.p256(random).getPublic(), "OTB3-1", NOW, Duration.ofDays(1));
         FleetTrustManager later = FleetTrustManager.of(List.of(ca.certificate()), RevocationList.inMemory(),
