@@ -1,6 +1,7 @@
 package net.otb.protocol.codec;
 
 import io.netty.channel.Channel;
+import net.otb.protocol.logging.LogFields;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.util.AttributeKey;
 import java.util.concurrent.ScheduledFuture;
@@ -28,11 +29,12 @@ public final class Disconnector {
     /** Logs at info, sends {@code error{code, detail}} and closes the channel. */
     public static void disconnect(Channel channel, Logger log, String who, ErrorCode code, String detail) {
         if (isClosing(channel)) {
-            log.debug("{} {}: already closing, not answering {} ({})", who, channel.remoteAddress(), code.wire(),
-                    detail);
+            log.debug("event=session.already_closing device={} peer={} code={} detail={}", LogFields.value(who),
+                    channel.remoteAddress(), code.wire(), LogFields.value(detail));
             return;
         }
-        log.info("closing {} {}: {} ({})", who, channel.remoteAddress(), code.wire(), detail);
+        log.info("event=session.closing device={} peer={} code={} detail={}", LogFields.value(who),
+                channel.remoteAddress(), code.wire(), LogFields.value(detail));
         sendAndClose(channel, code, detail);
     }
 

@@ -202,7 +202,9 @@ public final class FleetTrustManager extends X509ExtendedTrustManager {
             // the subject's text is made only for a refusal: on the hot path it cost more than the EKU check
             String subject = chain == null || chain.length == 0 ? "(no certificate)"
                     : chain[0].getSubjectX500Principal().getName();
-            LOG.info("refused {} certificate {} from {}: {}", role, subject, peer(engine), e.getMessage());
+            LOG.info("event=tls.refused role={} subject={} peer={} reason={}", role,
+                    net.otb.protocol.logging.LogFields.value(subject), peer(engine),
+                    net.otb.protocol.logging.LogFields.value(e.getMessage()));
             throw e;
         }
     }

@@ -1,5 +1,7 @@
 package net.otb.server.api;
 
+import net.otb.protocol.logging.LogFields;
+
 import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,5 +1,7 @@
 package net.otb.server.api;
 
+import net.otb.protocol.logging.LogFields;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;

@@ -1,5 +1,7 @@
 package net.otb.server.api;
 
+import net.otb.protocol.logging.LogFields;
+
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;

@@ -10,7 +10,7 @@ import java.util.concurrent.TimeUnit;
 import net.otb.server.desired.TaskState;
 import net.otb.server.store.Database;
 import net.otb.server.store.Tx;
-import net.otb.server.api.LogFields;
+import net.otb.protocol.logging.LogFields;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

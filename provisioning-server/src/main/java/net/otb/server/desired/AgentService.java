@@ -1,6 +1,7 @@
 package net.otb.server.desired;
 
 import java.security.cert.X509Certificate;
+import net.otb.protocol.logging.LogFields;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -532,8 +533,8 @@ public final class AgentService {
     private static Reply fenced(String deviceId, String ownerInstance, long ownerToken, String write, long token) {
         String detail = "a newer session of this box (token " + ownerToken + " on instance " + ownerInstance
                 + ") took over";
-        LOG.warn("fenced: {} {} refused: this session's token {} is stale, the box is owned by {} with token {}",
-                deviceId, write, token, ownerInstance, ownerToken);
+        LOG.warn("event=session.fenced device={} write={} token={} owner={} owner_token={}", deviceId,
+                LogFields.value(write), token, LogFields.value(ownerInstance), ownerToken);
         return Reply.superseded(detail);
     }
 
@@ -627,7 +628,7 @@ public final class AgentService {
             certificate = authority.signDeviceCsr(Pem.readCsr(csrPem), deviceId, database.clock().instant(),
                     DevPki.DEVICE_VALIDITY);
         } catch (PkiException e) {
-            LOG.info("{}: renewal refused: {}", deviceId, e.getMessage());
+            LOG.info("event=renewal.refused device={} reason={}", deviceId, LogFields.value(e.getMessage()));
             return Reply.of(ErrorMessage.of(ErrorCode.INVALID_MESSAGE, "renewal refused: " + e.getMessage()));
         }
         return database.inTransaction(tx -> {

@@ -1,6 +1,7 @@
 package net.otb.server.gateway;
 
 import io.netty.bootstrap.ServerBootstrap;
+import net.otb.protocol.logging.LogFields;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -123,7 +124,7 @@ public final class AgentGateway implements DeviceNotifier, AutoCloseable {
                 .bind(config.host(), config.port()).sync().channel();
         sweeper.scheduleWithFixedDelay(this::sweep, config.sweepSeconds(), config.sweepSeconds(), TimeUnit.SECONDS);
         InetSocketAddress address = (InetSocketAddress) serverChannel.localAddress();
-        LOG.info("agent gateway listening on {}", address);
+        LOG.info("event=gateway.listening address={}", address);
         return address;
     }
 
@@ -314,7 +315,7 @@ public final class AgentGateway implements DeviceNotifier, AutoCloseable {
 
             @Override
             public void failed(RuntimeException e) {
-                LOG.debug("{}: the end of its session was not recorded: {}", deviceId, e.toString());
+                LOG.debug("event=session.release_failed device={} error={}", deviceId, LogFields.value(e.toString()));
             }
         });
     }
@@ -345,7 +346,8 @@ public final class AgentGateway implements DeviceNotifier, AutoCloseable {
             @Override
             public void failed(RuntimeException e) {
                 // the store stays the truth: the sweep or the next hello tries again
-                LOG.warn("{} {}: reconcile failed: {}", deviceId, channel.remoteAddress(), e.toString());
+                LOG.warn("event=session.reconcile_failed device={} peer={} error={}", deviceId, channel.remoteAddress(),
+                        LogFields.value(e.toString()));
             }
         }, reload);
     }
@@ -355,7 +357,7 @@ public final class AgentGateway implements DeviceNotifier, AutoCloseable {
      * told in the transaction that sent it (a decommissioned box is told again at each hello).
      */
     void decommissionWritten(String deviceId, Channel channel) {
-        LOG.info("{} {}: decommission written", deviceId, channel.remoteAddress());
+        LOG.info("event=session.decommissioned device={} peer={}", deviceId, channel.remoteAddress());
         registry.remove(deviceId, channel);
         channel.eventLoop().schedule(() -> {
             channel.close();
@@ -379,7 +381,7 @@ public final class AgentGateway implements DeviceNotifier, AutoCloseable {
                 }
             }
         } catch (RuntimeException e) {
-            LOG.warn("push sweep failed: {}", e.toString());
+            LOG.warn("event=gateway.sweep_failed error={}", LogFields.value(e.toString()));
         }
     }
 }

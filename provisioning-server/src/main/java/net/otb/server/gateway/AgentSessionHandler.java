@@ -1,6 +1,7 @@
 package net.otb.server.gateway;
 
 import io.netty.channel.Channel;
+import net.otb.protocol.logging.LogFields;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -84,7 +85,8 @@ final class AgentSessionHandler extends ChannelInboundHandlerAdapter {
             long token = token(channel);
             onStore(channel, () -> send(channel, gateway.service().renew(deviceId, token, renew.csr())));
         } else if (msg instanceof ErrorMessage error) {
-            LOG.info("{} {}: box reports error {}: {}", deviceId, channel.remoteAddress(), error.code(), error.detail());
+            LOG.info("event=box.error device={} peer={} code={} detail={}", deviceId, channel.remoteAddress(),
+                    LogFields.value(error.code()), LogFields.value(error.detail()));
         } else {
             violation(channel, ErrorCode.UNEXPECTED, "a box does not send " + typeOf(msg));
         }
@@ -162,9 +164,10 @@ final class AgentSessionHandler extends ChannelInboundHandlerAdapter {
                 ctx.pipeline().remove(HandlerNames.HELLO_TIMEOUT);
             }
             gateway.registry().register(deviceId, channel);
-            LOG.info("{} {}: session open (protocol {}, model {}, firmware {}, token {}{})", deviceId,
-                    channel.remoteAddress(), accepted.protocol(), hello.model(), hello.firmware(), accepted.token(),
-                    accepted.firstConnection() ? ", first connection" : "");
+            LOG.info("event=session.open device={} peer={} instance={} protocol={} model={} firmware={} token={} "
+                    + "first={}", deviceId, channel.remoteAddress(), gateway.service().instanceId(), accepted.protocol(),
+                    LogFields.value(hello.model()), LogFields.value(hello.firmware()), accepted.token(),
+                    accepted.firstConnection());
             channel.writeAndFlush(new Welcome(accepted.protocol(), gateway.newSessionId(),
                     gateway.config().heartbeatSeconds()));
             // a push marked sent but not written (the box left meanwhile) is sent again at its next hello
@@ -183,7 +186,8 @@ final class AgentSessionHandler extends ChannelInboundHandlerAdapter {
                     }
                 });
             } else if (reply.close() && message instanceof ErrorMessage error) {
-                LOG.info("{} {}: closing: {} ({})", deviceId, channel.remoteAddress(), error.code(), error.detail());
+                LOG.info("event=session.closing device={} peer={} code={} detail={}", deviceId, channel.remoteAddress(),
+                        error.code(), LogFields.value(error.detail()));
                 gateway.registry().remove(deviceId, channel);
                 channel.config().setAutoRead(false);
                 channel.writeAndFlush(message).addListener(ChannelFutureListener.CLOSE);
@@ -226,7 +230,8 @@ final class AgentSessionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private static void storeFailed(Channel channel, String key, RuntimeException e) {
-        LOG.warn("{} {}: store work failed, closing the session: {}", key, channel.remoteAddress(), e.toString());
+        LOG.warn("event=session.store_failed device={} peer={} error={}", key, channel.remoteAddress(),
+                LogFields.value(e.toString()));
         Disconnector.sendAndClose(channel, ErrorCode.INTERNAL, "the server failed; come back later");
     }
 
@@ -265,7 +270,7 @@ final class AgentSessionHandler extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         if (deviceId != null) {
             gateway.registry().remove(deviceId, ctx.channel());
-            LOG.debug("{} {}: session closed", deviceId, ctx.channel().remoteAddress());
+            LOG.debug("event=session.closed device={} peer={}", deviceId, ctx.channel().remoteAddress());
             long token = token(ctx.channel());
             if (token != 0) {
                 gateway.sessionClosed(deviceId, token);

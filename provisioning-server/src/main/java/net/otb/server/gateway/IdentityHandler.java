@@ -1,6 +1,7 @@
 package net.otb.server.gateway;
 
 import io.netty.channel.Channel;
+import net.otb.protocol.logging.LogFields;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandler;
@@ -78,14 +79,16 @@ final class IdentityHandler extends ChannelInboundHandlerAdapter {
             unverified.done(ctx.channel());
             admissionChanged.run();
             if (!handshake.isSuccess()) {
-                LOG.debug("peer {}: TLS handshake failed: {}", ctx.channel().remoteAddress(), handshake.cause().toString());
+                LOG.debug("event=tls.failed peer={} error={}", ctx.channel().remoteAddress(),
+                        LogFields.value(handshake.cause().toString()));
                 ctx.close();
                 return;
             }
             SslHandler ssl = ctx.pipeline().get(SslHandler.class);
             Optional<PeerIdentity> identity = PeerIdentity.of(ssl.engine().getSession());
             if (identity.isEmpty()) {
-                LOG.info("peer {}: no usable client certificate, closing", ctx.channel().remoteAddress());
+                LOG.info("event=tls.refused peer={} reason=\"no usable client certificate\"",
+                        ctx.channel().remoteAddress());
                 ctx.close();
                 return;
             }
@@ -95,7 +98,8 @@ final class IdentityHandler extends ChannelInboundHandlerAdapter {
             } catch (CertificateException e) {
                 // a resumed session skipped the trust manager; nothing is said to a box we no longer trust
                 metrics.refusedConnection("certificate");
-                LOG.info("{} {}: TLS session refused: {}", deviceId, ctx.channel().remoteAddress(), e.getMessage());
+                LOG.info("event=tls.refused device={} peer={} reason={}", LogFields.value(deviceId),
+                        ctx.channel().remoteAddress(), LogFields.value(e.getMessage()));
                 ctx.close();
                 return;
             }
@@ -104,8 +108,8 @@ final class IdentityHandler extends ChannelInboundHandlerAdapter {
             ctx.channel().attr(PeerNames.PEER_NAME).set(deviceId);
             if (!admission.admitted()) {
                 metrics.refusedConnection(admission.reason());
-                LOG.debug("{} {}: over the {} limit, retryAfter {} s", deviceId, ctx.channel().remoteAddress(),
-                        admission.reason(), admission.retryAfterSeconds());
+                LOG.debug("event=session.retry_after device={} peer={} limit={} seconds={}", LogFields.value(deviceId),
+                        ctx.channel().remoteAddress(), admission.reason(), admission.retryAfterSeconds());
                 ctx.channel().config().setAutoRead(false);
                 // whatever the box sends meanwhile (its hello) is dropped by the last-resort handler
                 ctx.pipeline().remove(HandlerNames.SESSION);

@@ -27,7 +27,7 @@ import net.otb.server.refund.ProrataRefund;
 import net.otb.server.refund.Refund;
 import net.otb.server.refund.RefundStore;
 import net.otb.server.store.Tx;
-import net.otb.server.api.LogFields;
+import net.otb.protocol.logging.LogFields;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

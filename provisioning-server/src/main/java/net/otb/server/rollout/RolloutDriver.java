@@ -21,7 +21,7 @@ import net.otb.server.device.Services;
 import net.otb.server.metrics.Metrics;
 import net.otb.server.store.Database;
 import net.otb.server.store.Tx;
-import net.otb.server.api.LogFields;
+import net.otb.protocol.logging.LogFields;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,5 +1,7 @@
 package net.otb.server.api;
 
+import net.otb.protocol.logging.LogFields;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

@@ -250,8 +250,8 @@ class ScaleOutTest {
         assertThat(queryLong("SELECT owner_token FROM devices WHERE id = ?", "OTB3-SO0002")).isEqualTo(tokenOnA + 1);
 
         a.resume();
-        String line = a.awaitLine("fenced: OTB3-SO0002 applied #2 refused", DEADLINE);
-        assertThat(line).contains("token " + tokenOnA + " is stale").contains("owned by B with token " + (tokenOnA + 1));
+        String line = a.awaitLine("event=session.fenced device=OTB3-SO0002 write=\"applied #2\"", DEADLINE);
+        assertThat(line).contains("token=" + tokenOnA + " ").contains("owner=B owner_token=" + (tokenOnA + 1));
         // the rows are B's: the task closed by B's hello, no "profile.applied" written by A's late answer
         assertThat(queryString("SELECT detail FROM push_tasks WHERE device_id = ? AND generation = 2",
                 "OTB3-SO0002")).isEqualTo("reported applied at hello");

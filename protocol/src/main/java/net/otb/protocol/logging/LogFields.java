@@ -1,4 +1,4 @@
-package net.otb.server.api;
+package net.otb.protocol.logging;
 
 /**
  * Log lines an operator can search: {@code event=NAME key=value ...}, one line per event (docs/operations.md#logs).
@@ -8,7 +8,7 @@ package net.otb.server.api;
 public final class LogFields {
 
     /** Longer values are cut (a path, a detail): the line stays one line of a sane length. */
-    static final int MAX_VALUE = 200;
+    public static final int MAX_VALUE = 200;
 
     private LogFields() {
     }
