@@ -227,6 +227,47 @@ public final class DesiredStateEngine {
         return new OfferChanges(offer.name(), profiles, devicesToTell);
     }
 
+    /**
+     * A desired change to take back: {@code serviceName} is still at {@code generation}, and {@code offer} is the offer
+     * it had before that generation.
+     */
+    public record Withdrawal(String serviceName, long generation, String offer) {
+    }
+
+    /**
+     * Takes back desired changes that their boxes have not applied (a rollout that aborts or is cancelled): each
+     * service still at the withdrawal's generation, read from its locked row, gets a new generation on the offer it
+     * had before, through {@link #setDesiredOffers} (its open push task superseded, its box told after the commit), so
+     * a box that was offline gets the offer it has when it reconnects. A service whose generation moved on since (another
+     * change) is left alone: that later change is not the caller's to take back. Generations stay monotonic: the box
+     * never sees an older generation, it sees a newer one with the old rates.
+     *
+     * @return the services taken back, in name order
+     * @throws DesiredStateException UNKNOWN_OFFER when an offer to put back left the catalog
+     */
+    public List<String> withdraw(Tx tx, List<Withdrawal> withdrawals, String actor) throws SQLException {
+        if (withdrawals.isEmpty()) {
+            return List.of();
+        }
+        Map<String, Withdrawal> byName = new HashMap<>();
+        for (Withdrawal w : withdrawals) {
+            byName.put(w.serviceName(), w);
+        }
+        Map<String, List<String>> byOffer = new java.util.TreeMap<>();
+        List<String> taken = new ArrayList<>();
+        for (Service service : services.lockAll(tx, byName.keySet())) {
+            Withdrawal w = byName.get(service.name());
+            if (service.desiredGeneration() == w.generation() && w.offer() != null) {
+                byOffer.computeIfAbsent(w.offer(), o -> new ArrayList<>()).add(service.name());
+                taken.add(service.name());
+            }
+        }
+        for (Map.Entry<String, List<String>> group : byOffer.entrySet()) {
+            setDesiredOffers(tx, group.getValue(), group.getKey(), actor);
+        }
+        return taken;
+    }
+
     /** {@link #bindService(Tx, String, String, String)} by the {@code system} actor. */
     public void bindService(Tx tx, String serviceName, String newDeviceId) throws SQLException {
         bindService(tx, serviceName, newDeviceId, "system");

@@ -206,7 +206,7 @@ public final class RolloutDriver implements AutoCloseable {
             audit.append(tx, r.driverActor(), "rollout.waveStarted", null, null, null, "rollout " + id + ": wave " + w
                     + " of " + r.waves() + " (" + wave.size() + " boxes)");
         }
-        refresh(tx, r, w);
+        rollouts.refresh(tx, r.id(), w);
         Map<String, Long> counts = waveCounts(tx, id, w);
         long failed = counts.get(BoxState.FAILED.wire());
         long considered = wave.size() - counts.get(BoxState.SKIPPED.wire()) - counts.get(BoxState.SUPERSEDED.wire());
@@ -251,7 +251,7 @@ public final class RolloutDriver implements AutoCloseable {
     private void abort(Tx tx, Rollout r, String detail, Map<String, Long> counts) throws SQLException {
         rollouts.finish(tx, r, RolloutState.ABORTED, detail);
         audit.append(tx, r.driverActor(), "rollout.aborted", null, null, null, "rollout " + r.id() + ": " + detail
-                + "; boxes not pushed stay as they are");
+                + "; boxes not reached stay as they were, the change of those that had not applied it is taken back");
         LOG.info("rollout {} aborted: {}", r.id(), detail);
     }
 
@@ -314,49 +314,6 @@ public final class RolloutDriver implements AutoCloseable {
         audit.append(tx, r.driverActor(), "rollout.pushed", null, null, null, "rollout " + r.id() + ": wave " + w + ", "
                 + names.size() + " boxes set to " + r.offer() + (skipped.isEmpty() ? "" : ", " + skipped.size()
                 + " skipped"));
-    }
-
-    /**
-     * Reads the answers of the wave's pushed boxes: a rollback report or an {@code error} task (rejected, rolled
-     * back too often) fails the box; its applied report, or the box reporting that generation in force, applies
-     * it; a service changed again (another generation, another box) supersedes it.
-     */
-    private void refresh(Tx tx, Rollout r, int w) throws SQLException {
-        record Seen(String name, long generation, Long desired, String serviceDevice, String boxDevice, String taskState,
-                    String outcome, int rollbacks, String taskDetail, String appliedService, long appliedGeneration) {
-        }
-        List<Seen> seen = tx.query("SELECT b.service_name, b.generation, s.desired_generation, s.device_id, b.device_id, "
-                + "t.state, t.outcome, t.rollbacks, t.detail, d.applied_service, d.applied_generation "
-                + "FROM rollout_boxes b LEFT JOIN services s ON s.name = b.service_name "
-                + "LEFT JOIN push_tasks t ON t.device_id = b.device_id AND t.service_name = b.service_name "
-                + "AND t.kind = 'profile' AND t.generation = b.generation "
-                + "LEFT JOIN devices d ON d.id = b.device_id "
-                + "WHERE b.rollout_id = ? AND b.wave = ? AND b.state = 'pushed'", row -> new Seen(row.getString(1),
-                row.getLong(2), Tx.nullableLong(row, "desired_generation"), row.getString(4), row.getString(5),
-                row.getString(6), row.getString(7), row.getInt(8), row.getString(9), row.getString(10), row.getLong(11)),
-                r.id(), w);
-        Instant now = tx.now();
-        List<Object[]> changes = new ArrayList<>();
-        for (Seen s : seen) {
-            BoxState next = null;
-            String detail = null;
-            if (s.rollbacks() > 0 || "error".equals(s.taskState())) {
-                next = BoxState.FAILED;
-                detail = (s.outcome() == null || s.rollbacks() > 0 && !"error".equals(s.taskState()) ? "rolledBack"
-                        : s.outcome()) + (s.taskDetail() == null ? "" : ": " + s.taskDetail());
-            } else if (("done".equals(s.taskState()) && "applied".equals(s.outcome()))
-                    || (s.name().equals(s.appliedService()) && s.appliedGeneration() == s.generation())) {
-                next = BoxState.APPLIED;
-            } else if (s.desired() == null || s.desired() != s.generation() || !s.boxDevice().equals(s.serviceDevice())) {
-                next = BoxState.SUPERSEDED;
-                detail = "its service changed again before the box answered";
-            }
-            if (next != null) {
-                changes.add(new Object[] {next, now, Rollouts.cut(detail), r.id(), s.name()});
-            }
-        }
-        tx.batch("UPDATE rollout_boxes SET state = ?, finished_at = ?, detail = ? WHERE rollout_id = ? "
-                + "AND service_name = ?", changes);
     }
 
     private static Map<String, Long> waveCounts(Tx tx, long id, int w) throws SQLException {

@@ -254,7 +254,10 @@ public final class Rollouts {
         return find(tx, id).orElseThrow();
     }
 
-    /** Cancels an open rollout: boxes not pushed yet stay as they are; those pushed keep their new offer. */
+    /**
+     * Cancels an open rollout: boxes not pushed yet stay as they are; those that applied the change keep it (a revert
+     * puts them back); the change of those pushed that have not applied it is taken back.
+     */
     public Rollout cancel(Tx tx, long id, String actor) throws SQLException {
         Rollout r = lock(tx, id);
         requireState(r, "cancel", RolloutState.SCHEDULED, RolloutState.RUNNING, RolloutState.PAUSED);
@@ -265,8 +268,8 @@ public final class Rollouts {
     }
 
     /**
-     * Puts the boxes an aborted or cancelled rollout changed back on their previous desired offer (a new generation
-     * each, through the engine's bulk path), once. A box whose service changed again since the rollout changed it
+     * Puts the boxes an aborted or cancelled rollout changed (those that applied it: the others were taken back when it
+     * ended) back on their previous desired offer (a new generation each, through the engine's bulk path), once. A box whose service changed again since the rollout changed it
      * is left alone. Never done unless asked.
      */
     public Reverted revert(Tx tx, long id, String actor) throws SQLException {
@@ -278,10 +281,10 @@ public final class Rollouts {
         }
         List<RolloutBox> changed = tx.query("SELECT " + prefixed("b")
                         + " FROM rollout_boxes b JOIN services s ON s.name = b.service_name WHERE b.rollout_id = ? "
-                        + "AND b.state IN (?, ?, ?) AND s.desired_generation = b.generation ORDER BY b.service_name",
-                Rollouts::mapBox, id, BoxState.PUSHED, BoxState.APPLIED, BoxState.FAILED);
-        int kept = (int) tx.queryLong("SELECT COUNT(*) FROM rollout_boxes WHERE rollout_id = ? AND state IN (?, ?, ?)",
-                id, BoxState.PUSHED, BoxState.APPLIED, BoxState.FAILED) - changed.size();
+                        + "AND b.state = ? AND s.desired_generation = b.generation ORDER BY b.service_name",
+                Rollouts::mapBox, id, BoxState.APPLIED);
+        int kept = (int) tx.queryLong("SELECT COUNT(*) FROM rollout_boxes WHERE rollout_id = ? AND state = ?",
+                id, BoxState.APPLIED) - changed.size();
         Map<String, List<String>> byOffer = new LinkedHashMap<>();
         for (RolloutBox box : changed) {
             byOffer.computeIfAbsent(box.previousOffer(), o -> new ArrayList<>()).add(box.serviceName());
@@ -304,17 +307,113 @@ public final class Rollouts {
         return new Reverted(changed.size(), kept);
     }
 
+    /**
+     * Reads the answers of the wave's pushed boxes: a rollback report or an {@code error} task (rejected, rolled
+     * back too often) fails the box; its applied report, or the box reporting that generation in force, applies
+     * it; a service changed again (another generation, another box) supersedes it. Of one wave, or of all when
+     * {@code w} is null.
+     */
+    void refresh(Tx tx, long id, Integer w) throws SQLException {
+        record Seen(String name, long generation, Long desired, String serviceDevice, String boxDevice, String taskState,
+                    String outcome, int rollbacks, String taskDetail, String appliedService, long appliedGeneration) {
+        }
+        List<Seen> seen = tx.query("SELECT b.service_name, b.generation, s.desired_generation, s.device_id, b.device_id, "
+                + "t.state, t.outcome, t.rollbacks, t.detail, d.applied_service, d.applied_generation "
+                + "FROM rollout_boxes b LEFT JOIN services s ON s.name = b.service_name "
+                + "LEFT JOIN push_tasks t ON t.device_id = b.device_id AND t.service_name = b.service_name "
+                + "AND t.kind = 'profile' AND t.generation = b.generation "
+                + "LEFT JOIN devices d ON d.id = b.device_id "
+                + "WHERE b.rollout_id = ? AND b.state = 'pushed'" + (w == null ? "" : " AND b.wave = " + w.intValue()),
+                row -> new Seen(row.getString(1),
+                row.getLong(2), Tx.nullableLong(row, "desired_generation"), row.getString(4), row.getString(5),
+                row.getString(6), row.getString(7), row.getInt(8), row.getString(9), row.getString(10), row.getLong(11)),
+                id);
+        Instant now = tx.now();
+        List<Object[]> changes = new ArrayList<>();
+        for (Seen s : seen) {
+            BoxState next = null;
+            String detail = null;
+            if (s.rollbacks() > 0 || "error".equals(s.taskState())) {
+                next = BoxState.FAILED;
+                detail = (s.outcome() == null || s.rollbacks() > 0 && !"error".equals(s.taskState()) ? "rolledBack"
+                        : s.outcome()) + (s.taskDetail() == null ? "" : ": " + s.taskDetail());
+            } else if (("done".equals(s.taskState()) && "applied".equals(s.outcome()))
+                    || (s.name().equals(s.appliedService()) && s.appliedGeneration() == s.generation())) {
+                next = BoxState.APPLIED;
+            } else if (s.desired() == null || s.desired() != s.generation() || !s.boxDevice().equals(s.serviceDevice())) {
+                next = BoxState.SUPERSEDED;
+                detail = "its service changed again before the box answered";
+            }
+            if (next != null) {
+                changes.add(new Object[] {next, now, cut(detail), id, s.name()});
+            }
+        }
+        tx.batch("UPDATE rollout_boxes SET state = ?, finished_at = ?, detail = ? WHERE rollout_id = ? "
+                + "AND service_name = ?", changes);
+    }
+
     void setState(Tx tx, long id, RolloutState state, String detail) throws SQLException {
         tx.update("UPDATE rollouts SET state = ?, detail = ?, updated_at = ? WHERE id = ?", state, cut(detail), tx.now(), id);
     }
 
-    /** Ends a rollout: its state, detail, finish time; the lease is released and the running wave closed. */
+    /**
+     * Ends a rollout: its state, detail, finish time; the lease is released, every service it held is free for another
+     * rollout, and the running wave closed ({@code done} when completed, {@code cancelled} when cancelled, {@code failed}
+     * when aborted); waves that never started are {@code cancelled}. An abort or a cancel first reads the last answers
+     * of the boxes pushed, then takes back, in this transaction, the desired change of every box that has not applied
+     * it (see {@link #takeBack}): boxes not reached stay exactly as they were, offline ones included.
+     */
     void finish(Tx tx, Rollout r, RolloutState state, String detail) throws SQLException {
         Instant now = tx.now();
+        if (state == RolloutState.ABORTED || state == RolloutState.CANCELLED) {
+            refresh(tx, r.id(), null);
+            takeBack(tx, r, state);
+        }
         tx.update("UPDATE rollouts SET state = ?, detail = ?, updated_at = ?, finished_at = ?, lease_owner = NULL, "
                 + "lease_until = NULL WHERE id = ?", state, cut(detail), now, now, r.id());
+        tx.update("UPDATE rollout_boxes SET open_service = NULL WHERE rollout_id = ? AND open_service IS NOT NULL", r.id());
         tx.update("UPDATE rollout_waves SET state = ?, finished_at = ? WHERE rollout_id = ? AND state = 'running'",
-                state == RolloutState.COMPLETED ? "done" : "failed", now, r.id());
+                state == RolloutState.COMPLETED ? "done" : state == RolloutState.CANCELLED ? "cancelled" : "failed", now,
+                r.id());
+        tx.update("UPDATE rollout_waves SET state = 'cancelled' WHERE rollout_id = ? AND state = 'pending'", r.id());
+    }
+
+    /**
+     * Takes back the rollout's change of every box pushed that has not applied it ({@code pushed}, or {@code failed}:
+     * it rejected or rolled back the change and runs its previous offer), through the engine: a new generation on its
+     * previous offer, so the box gets the offer it had, now or when it reconnects. A pushed box taken back is
+     * {@code withdrawn}; a failed one stays {@code failed} (the count the abort rule read), its detail says so. A box
+     * whose service changed again since is left alone ({@code superseded} when it was pushed).
+     */
+    private void takeBack(Tx tx, Rollout r, RolloutState state) throws SQLException {
+        List<RolloutBox> open = tx.query("SELECT " + BOX_COLUMNS + " FROM rollout_boxes WHERE rollout_id = ? "
+                + "AND state IN (?, ?) AND generation IS NOT NULL ORDER BY service_name", Rollouts::mapBox, r.id(),
+                BoxState.PUSHED, BoxState.FAILED);
+        if (open.isEmpty()) {
+            return;
+        }
+        List<DesiredStateEngine.Withdrawal> asked = open.stream().map(b -> new DesiredStateEngine.Withdrawal(
+                b.serviceName(), b.generation(), b.previousOffer())).toList();
+        String why = state == RolloutState.ABORTED ? "aborted" : "cancelled";
+        Set<String> taken = new HashSet<>(engine.withdraw(tx, asked, r.driverActor() + " (" + why + ")"));
+        Instant now = tx.now();
+        List<Object[]> rows = new ArrayList<>();
+        for (RolloutBox b : open) {
+            boolean back = taken.contains(b.serviceName());
+            if (b.state() == BoxState.PUSHED) {
+                rows.add(new Object[] {back ? BoxState.WITHDRAWN : BoxState.SUPERSEDED, now, back
+                        ? "the rollout was " + why + " before the box applied its change; put back on " + b.previousOffer()
+                        : "its service changed again before the box answered", r.id(), b.serviceName()});
+            } else if (back) {
+                rows.add(new Object[] {BoxState.FAILED, b.finishedAt() == null ? now : b.finishedAt(),
+                        cut((b.detail() == null ? "failed" : b.detail()) + "; the change was taken back (rollout " + why
+                                + ")"), r.id(), b.serviceName()});
+            }
+        }
+        tx.batch("UPDATE rollout_boxes SET state = ?, finished_at = ?, detail = ? WHERE rollout_id = ? "
+                + "AND service_name = ?", rows);
+        audit.append(tx, r.driverActor(), "rollout.withdrawn", null, null, null, "rollout " + r.id() + ": " + taken.size()
+                + " boxes that had not applied the change put back on their previous offer");
     }
 
     private static void requireState(Rollout r, String action, RolloutState... allowed) {

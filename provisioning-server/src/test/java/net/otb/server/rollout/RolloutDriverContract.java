@@ -200,6 +200,11 @@ public abstract class RolloutDriverContract {
                 .allSatisfy(b -> assertThat(b.wave()).isGreaterThan(1));
         assertThat(IntStream.range(5, BOXES).mapToObj(this::offerOf)).containsOnly("starter.v1");
         assertThat(actions()).contains("rollout.aborted");
+        // the two that failed run their old offer: their change is taken back, so no later push reaches them
+        assertThat(List.of(offerOf(1), offerOf(3))).containsOnly("starter.v1");
+        assertThat(List.of(offerOf(0), offerOf(2), offerOf(4))).containsOnly("business.v1");
+        assertThat(boxes(r.id(), BoxState.FAILED)).hasSize(2)
+                .allSatisfy(b -> assertThat(b.detail()).contains("the change was taken back (rollout aborted)"));
 
         assertThat(driver.tick()).isZero();
         assertThat(boxes(r.id(), BoxState.PENDING)).hasSize(BOXES - 5);
@@ -219,6 +224,56 @@ public abstract class RolloutDriverContract {
 
         assertThat(rollout(r.id()).state()).isEqualTo(RolloutState.ABORTED);
         assertThat(rollout(r.id()).detail()).startsWith("wave 1 not finished 600 s after it started");
+    }
+
+    @Test
+    void anAbortTakesBackTheChangeOfEveryBoxThatHasNotAppliedItInTheSameTransaction() {
+        Rollout r = create(3, 50, 100_000);
+        driver.tick();
+        assertThat(boxes(r.id(), BoxState.PUSHED)).hasSize(3);
+        // only the first box answers; the two others are offline
+        database.inTransaction(tx -> {
+            Rollouts.RolloutBox b = rollouts.boxes(tx, r.id(), 1, BoxState.PUSHED, 1).get(0);
+            PushTask task = tasks.find(tx, b.deviceId(), b.serviceName(), TaskKind.PROFILE, b.generation()).orElseThrow();
+            tasks.finish(tx, task.id(), TaskState.DONE, "applied", null);
+            devices.recordApplied(tx, b.deviceId(), b.serviceName(), b.generation(), "business.v1");
+            return null;
+        });
+        clock.advance(Duration.ofMinutes(11));
+        driver.tick();
+
+        assertThat(rollout(r.id()).state()).isEqualTo(RolloutState.ABORTED);
+        assertThat(boxes(r.id(), BoxState.APPLIED)).extracting(Rollouts.RolloutBox::serviceName).containsExactly(service(0));
+        assertThat(boxes(r.id(), BoxState.WITHDRAWN)).extracting(Rollouts.RolloutBox::serviceName)
+                .containsExactly(service(1), service(2));
+        assertThat(offerOf(0)).isEqualTo("business.v1");
+        for (int i = 1; i <= 2; i++) {
+            String name = service(i);
+            // a newer generation on the old offer: the box gets the offer it has when it reconnects
+            var service = database.inTransaction(tx -> services.find(tx, name).orElseThrow());
+            assertThat(service.offer()).isEqualTo("starter.v1");
+            assertThat(service.desiredGeneration()).isEqualTo(3);
+            List<PushTask> its = database.inTransaction(tx -> tasks.byService(tx, name, 10));
+            assertThat(its).filteredOn(t -> t.generation() == 2).singleElement()
+                    .satisfies(t -> assertThat(t.open()).isFalse());
+            assertThat(its).filteredOn(t -> t.generation() == 3).singleElement()
+                    .satisfies(t -> assertThat(t.open()).isTrue());
+        }
+        assertThat(actions()).containsSubsequence("rollout.withdrawn", "rollout.aborted");
+        // nothing left to revert but the box that applied
+        assertThat(database.inTransaction(tx -> rollouts.revert(tx, r.id(), "ops")).reverted()).isEqualTo(1);
+    }
+
+    @Test
+    void aCancelTakesBackTheChangeOfTheBoxesPushedAndNotApplied() {
+        Rollout r = create(4, 100, 100_000);
+        driver.tick();
+        database.inTransaction(tx -> rollouts.cancel(tx, r.id(), "ops"));
+
+        assertThat(boxes(r.id(), BoxState.WITHDRAWN)).hasSize(4);
+        assertThat(IntStream.range(0, BOXES).mapToObj(this::offerOf)).containsOnly("starter.v1");
+        assertThat(database.inTransaction(tx -> rollouts.waves(tx, r.id())).stream().map(Wave::state))
+                .containsExactly("cancelled", "cancelled", "cancelled");
     }
 
     @Test
@@ -349,7 +404,8 @@ public abstract class RolloutDriverContract {
 
         assertThat(rollout(r.id()).state()).isEqualTo(RolloutState.ABORTED);
         assertThat(rollout(r.id()).detail()).contains("the offer change is refused", "business.v1");
-        assertThat(boxes(r.id(), BoxState.PUSHED)).hasSize(1);
+        // the box pushed before the offer left is put back on the offer it had
+        assertThat(boxes(r.id(), BoxState.WITHDRAWN)).hasSize(1);
     }
 
     @Test
