@@ -17,6 +17,8 @@ import net.otb.server.desired.AuditLog;
 import net.otb.server.desired.DesiredStateEngine;
 import net.otb.server.desired.DesiredStateException;
 import net.otb.server.device.ServiceStatus;
+import net.otb.server.store.Database;
+import net.otb.server.store.RetryableConflict;
 import net.otb.server.store.Tx;
 
 /**
@@ -57,7 +59,10 @@ public final class Rollouts {
     /**
      * Creates a rollout: resolves its target to the active services bound to a box, not on the offer already and in
      * no other open rollout (those are left out, and the detail says how many), splits them into waves in name
-     * order, and stores it {@code scheduled}. Nothing is pushed before the driver starts it.
+     * order, and stores it {@code scheduled}. Nothing is pushed before the driver starts it. One open rollout per
+     * service is the database's rule: each box row holds its service in {@code open_service}, a unique key, until the
+     * rollout ends; a rollout created at the same moment that took a service first makes this insert fail, and the
+     * creation runs again ({@link RetryableConflict}), leaving that service out.
      *
      * @throws DesiredStateException UNKNOWN_OFFER, UNKNOWN_MODEL, UNKNOWN_SERVICE (a named service that does not exist)
      * @throws RolloutException EMPTY_TARGET, INVALID (more than {@link RolloutTarget#MAX_BOXES} boxes)
@@ -97,9 +102,9 @@ public final class Rollouts {
             }
             default -> throw new IllegalStateException("unknown target kind " + target.kind());
         }
-        Set<String> busy = new HashSet<>(tx.query("SELECT b.service_name FROM rollout_boxes b JOIN rollouts r "
-                + "ON r.id = b.rollout_id WHERE r.state IN (?, ?, ?) AND b.state IN (?, ?)", row -> row.getString(1),
-                RolloutState.SCHEDULED, RolloutState.RUNNING, RolloutState.PAUSED, BoxState.PENDING, BoxState.PUSHED));
+        // a read to leave out what other rollouts hold; the key on open_service is what enforces it (see below)
+        Set<String> busy = new HashSet<>(tx.query("SELECT open_service FROM rollout_boxes WHERE open_service IS NOT NULL",
+                row -> row.getString(1)));
         List<Candidate> chosen = new ArrayList<>();
         int left = 0;
         for (Candidate c : found) {
@@ -137,17 +142,39 @@ public final class Rollouts {
             waveRows.add(new Object[] {id, w + 1, sizes.get(w), "pending"});
             for (int i = 0; i < sizes.get(w); i++) {
                 Candidate c = chosen.get(index++);
-                boxRows.add(new Object[] {id, c.name(), c.deviceId(), w + 1, BoxState.PENDING});
+                boxRows.add(new Object[] {id, c.name(), c.deviceId(), w + 1, BoxState.PENDING, c.name()});
             }
         }
         tx.batch("INSERT INTO rollout_waves (rollout_id, wave, size, state) VALUES (?, ?, ?, ?)", waveRows);
-        tx.batch("INSERT INTO rollout_boxes (rollout_id, service_name, device_id, wave, state) VALUES (?, ?, ?, ?, ?)",
-                boxRows);
+        try {
+            tx.batch("INSERT INTO rollout_boxes (rollout_id, service_name, device_id, wave, state, open_service) "
+                    + "VALUES (?, ?, ?, ?, ?, ?)", boxRows);
+        } catch (SQLException e) {
+            if (uniqueViolation(e)) {
+                // another rollout created at the same moment took some of these services first: the database refused
+                // the second; run the creation again, which now sees them held and leaves them out
+                throw new RetryableConflict("a concurrent rollout took some of the target's services");
+            }
+            throw e;
+        }
         audit.append(tx, actor, "rollout.created", null, null, null, "rollout " + id + " '" + spec.name() + "': "
                 + chosen.size() + " boxes to " + offer.name() + " in waves " + sizes + ", at most " + spec.maxPerMinute()
                 + "/min, abort above " + spec.abortFailurePercent() + " % failed or after " + spec.waveTimeout().toSeconds()
                 + " s per wave" + (detail == null ? "" : "; " + detail));
         return find(tx, id).orElseThrow();
+    }
+
+    private static boolean uniqueViolation(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql) {
+                for (SQLException s = sql; s != null; s = s.getNextException()) {
+                    if (Database.isUniqueViolation(s)) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
     }
 
     private static String prefixed(String alias) {

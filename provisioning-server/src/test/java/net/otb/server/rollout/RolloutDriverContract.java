@@ -48,6 +48,16 @@ public abstract class RolloutDriverContract {
     /** A clock that stands still until the test moves it. */
     static final class StepClock extends Clock {
         private volatile Instant now;
+        private volatile java.util.concurrent.CyclicBarrier rendezvous;
+        private final ThreadLocal<Boolean> met = ThreadLocal.withInitial(() -> false);
+
+        /**
+         * The next first reading of the time by each of {@code parties} threads named {@code create-…} waits for the
+         * others: two creations that meet there have both read the store and written nothing yet.
+         */
+        void rendezvous(int parties) {
+            rendezvous = new java.util.concurrent.CyclicBarrier(parties);
+        }
 
         StepClock(Instant start) {
             now = start;
@@ -69,6 +79,15 @@ public abstract class RolloutDriverContract {
 
         @Override
         public Instant instant() {
+            java.util.concurrent.CyclicBarrier barrier = rendezvous;
+            if (barrier != null && Thread.currentThread().getName().startsWith("create-") && !met.get()) {
+                met.set(true);
+                try {
+                    barrier.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    throw new IllegalStateException("the creations did not meet", e);
+                }
+            }
             return now;
         }
     }
@@ -406,6 +425,54 @@ public abstract class RolloutDriverContract {
         assertThat(rollout(r.id()).detail()).contains("the offer change is refused", "business.v1");
         // the box pushed before the offer left is put back on the offer it had
         assertThat(boxes(r.id(), BoxState.WITHDRAWN)).hasSize(1);
+    }
+
+    @Test
+    void twoRolloutsCreatedAtTheSameMomentNeverHoldTheSameService() throws Exception {
+        // both creations read the store (no open rollout yet) before either writes: only the database can tell them apart
+        clock.rendezvous(2);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2, new java.util
+                .concurrent.ThreadFactory() {
+            private final java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+
+            @Override
+            public Thread newThread(Runnable r) {
+                return new Thread(r, "create-" + n.incrementAndGet());
+            }
+        });
+        try {
+            List<java.util.concurrent.Future<Object>> both = pool.invokeAll(List.of(this::createOrRefusal,
+                    this::createOrRefusal), 30, java.util.concurrent.TimeUnit.SECONDS);
+            List<Object> results = new java.util.ArrayList<>();
+            for (java.util.concurrent.Future<Object> f : both) {
+                results.add(f.get());
+            }
+            assertThat(results).filteredOn(Rollout.class::isInstance).singleElement()
+                    .satisfies(r -> assertThat(((Rollout) r).boxes()).isEqualTo(BOXES));
+            assertThat(results).filteredOn(RolloutException.class::isInstance).singleElement()
+                    .satisfies(e -> assertThat(((RolloutException) e).reason())
+                            .isEqualTo(RolloutException.Reason.EMPTY_TARGET));
+        } finally {
+            pool.shutdownNow();
+        }
+        long held = database.inTransaction(tx -> tx.queryLong("SELECT COUNT(*) FROM rollout_boxes b JOIN rollouts r "
+                + "ON r.id = b.rollout_id WHERE r.state = 'scheduled'"));
+        assertThat(held).isEqualTo(BOXES);
+    }
+
+    private Object createOrRefusal() {
+        try {
+            return create(2, 10, 100_000);
+        } catch (RolloutException e) {
+            return e;
+        }
+    }
+
+    @Test
+    void aServiceIsFreeForAnotherRolloutOnceItsRolloutEnded() {
+        Rollout first = create(2, 10, 100_000);
+        database.inTransaction(tx -> rollouts.cancel(tx, first.id(), "ops"));
+        assertThat(create(2, 10, 100_000).boxes()).isEqualTo(BOXES);
     }
 
     @Test
