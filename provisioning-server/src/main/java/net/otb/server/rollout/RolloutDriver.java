@@ -283,6 +283,10 @@ public final class RolloutDriver implements AutoCloseable {
         for (Service s : services.lockAll(tx, next.stream().map(Rollouts.RolloutBox::serviceName).toList())) {
             locked.put(s.name(), s);
         }
+        // an order opened on a service since the rollout was created wins: the service's row is locked above, and an
+        // order locks it too before it opens its migration, so the two never interleave
+        java.util.Set<String> ordered = new java.util.HashSet<>(tx.query("SELECT open_service FROM migrations "
+                + "WHERE open_service = ANY(?)", row -> row.getString(1), tx.textArray(locked.keySet())));
         List<String> names = new ArrayList<>();
         Map<String, String> previous = new HashMap<>();
         List<Object[]> skipped = new ArrayList<>();
@@ -291,7 +295,8 @@ public final class RolloutDriver implements AutoCloseable {
             String why = s == null ? "the service no longer exists"
                     : s.status() != ServiceStatus.ACTIVE ? "the service is " + s.status().wire()
                     : !box.deviceId().equals(s.deviceId()) ? "the service moved to box " + s.deviceId()
-                    : s.offer().equals(r.offer()) ? "the service is on " + r.offer() + " already" : null;
+                    : s.offer().equals(r.offer()) ? "the service is on " + r.offer() + " already"
+                    : ordered.contains(s.name()) ? "an order is open on the service (left to the order system)" : null;
             if (why != null) {
                 skipped.add(new Object[] {now, why, r.id(), box.serviceName()});
             } else {

@@ -105,19 +105,30 @@ public final class Rollouts {
         // a read to leave out what other rollouts hold; the key on open_service is what enforces it (see below)
         Set<String> busy = new HashSet<>(tx.query("SELECT open_service FROM rollout_boxes WHERE open_service IS NOT NULL",
                 row -> row.getString(1)));
+        // an order in progress (an open migration: ordered, paid and awaiting its box, shipped) is the order system's:
+        // a rollout never changes that service under it (docs/operations.md#staged-rollouts)
+        Set<String> ordered = new HashSet<>(tx.query("SELECT open_service FROM migrations WHERE open_service IS NOT NULL",
+                row -> row.getString(1)));
         List<Candidate> chosen = new ArrayList<>();
         int left = 0;
+        Map<String, List<String>> why = new LinkedHashMap<>();
         for (Candidate c : found) {
-            if (c.deviceId() == null || !ServiceStatus.ACTIVE.wire().equals(c.status()) || c.offer().equals(offer.name())
-                    || busy.contains(c.name())) {
+            String reason = c.deviceId() == null ? "without a box"
+                    : !ServiceStatus.ACTIVE.wire().equals(c.status()) ? "not active"
+                    : c.offer().equals(offer.name()) ? "on " + offer.name() + " already"
+                    : busy.contains(c.name()) ? "in another open rollout"
+                    : ordered.contains(c.name()) ? "with an open order" : null;
+            if (reason != null) {
                 left++;
+                why.computeIfAbsent(reason, k -> new ArrayList<>()).add(c.name());
             } else {
                 chosen.add(c);
             }
         }
         if (chosen.isEmpty()) {
             throw new RolloutException(RolloutException.Reason.EMPTY_TARGET, "the target holds no active service bound "
-                    + "to a box, off " + offer.name() + " and in no other open rollout (" + found.size() + " found)");
+                    + "to a box, off " + offer.name() + ", in no other open rollout and with no open order ("
+                    + found.size() + " found" + (found.isEmpty() ? "" : ": " + leftOut(why)) + ")");
         }
         if (chosen.size() > RolloutTarget.MAX_BOXES) {
             throw new RolloutException(RolloutException.Reason.INVALID, "the target holds " + chosen.size()
@@ -126,8 +137,7 @@ public final class Rollouts {
         List<Integer> sizes = WavePlan.sizes(chosen.size(), spec.canaryBoxes(), spec.canaryPercent(), spec.growthFactor());
         Instant now = tx.now();
         Instant startAt = spec.startAt() == null || spec.startAt().isBefore(now) ? now : spec.startAt();
-        String detail = left == 0 ? null : left + " services of the target left out (inactive, without a box, on "
-                + offer.name() + " already, or in another open rollout)";
+        String detail = left == 0 ? null : left + " services of the target left out: " + leftOut(why);
         long id = tx.insert("INSERT INTO rollouts (name, to_offer, target_kind, target_value, canary_boxes, canary_percent, "
                         + "growth_factor, max_per_minute, abort_failure_percent, wave_timeout_seconds, state, current_wave, "
                         + "waves, boxes, start_at, actor, detail, created_at, updated_at) "
@@ -162,6 +172,15 @@ public final class Rollouts {
                 + "/min, abort above " + spec.abortFailurePercent() + " % failed or after " + spec.waveTimeout().toSeconds()
                 + " s per wave" + (detail == null ? "" : "; " + detail));
         return find(tx, id).orElseThrow();
+    }
+
+    /** "3 with an open order (svc-1, svc-2, svc-3), 9 on business.v1 already (svc-4, … and 4 more)". */
+    private static String leftOut(Map<String, List<String>> why) {
+        List<String> parts = new ArrayList<>();
+        why.forEach((reason, names) -> parts.add(names.size() + " " + reason + " (" + String.join(", ",
+                names.subList(0, Math.min(5, names.size()))) + (names.size() > 5 ? ", and " + (names.size() - 5)
+                + " more" : "") + ")"));
+        return String.join("; ", parts);
     }
 
     private static boolean uniqueViolation(SQLException e) {

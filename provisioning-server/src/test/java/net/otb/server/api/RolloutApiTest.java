@@ -20,7 +20,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RolloutApiTest {
 
-    private static final int BOXES = 6;
+    private static final int BOXES = 9;
+
+    private static final String ORDER = "{\"offer\":\"business.v1\",\"acceptedContracts\":[\"otb-general-conditions\","
+            + "\"otb-business-special-conditions\"]}";
 
     @TempDir
     static Path dir;
@@ -34,7 +37,7 @@ class RolloutApiTest {
 
     @BeforeAll
     static void start() throws Exception {
-        harness = new ServerHarness(dir, g -> g);
+        harness = new ServerHarness(dir, g -> g, new net.otb.server.migration.OfferChangeApi());
         http = harness.http;
         for (int i = 0; i < BOXES; i++) {
             String serial = String.format("OTB3-8000%02d", i);
@@ -99,6 +102,38 @@ class RolloutApiTest {
         JsonNode reverted = http.post(base + "/revert", null).json();
         assertThat(reverted.path("reverted").asInt()).isZero();
         assertThat(http.post(base + "/revert", null).json().path("detail").asText()).contains("reverted already");
+    }
+
+    @Test
+    void aServiceWithAnOpenOrderIsLeftOutOfARolloutAndTheRolloutSaysSo() throws Exception {
+        Http.Answer ordered = http.post("/1.0/overTheBox/" + service(6) + "/migration/changeOffers", ORDER);
+        assertThat(ordered.status()).as(ordered.body()).isEqualTo(200);
+
+        JsonNode created = create("{\"offer\":\"business.v1\",\"serviceNames\":[" + names(6, 8) + "],"
+                + "\"canaryBoxes\":1,\"startAt\":\"2099-01-01T00:00:00Z\"}", null);
+
+        assertThat(created.path("boxes").asInt()).isEqualTo(1);
+        assertThat(created.path("detail").asText()).contains("1 with an open order (" + service(6) + ")");
+        assertThat(http.get("/1.0/admin/rollouts/" + created.path("id").asLong() + "/boxes").json()
+                .findValuesAsText("serviceName")).containsExactly(service(7));
+        http.post("/1.0/admin/rollouts/" + created.path("id").asLong() + "/cancel", null);
+    }
+
+    @Test
+    void anOrderOpenedAfterTheRolloutWasCreatedWinsWhenTheBoxesTurnComes() throws Exception {
+        JsonNode created = create("{\"offer\":\"business.v1\",\"serviceNames\":[" + names(8, 9) + "],"
+                + "\"canaryBoxes\":1,\"startAt\":\"" + java.time.Instant.now().plusSeconds(2) + "\"}", null);
+        Http.Answer ordered = http.post("/1.0/overTheBox/" + service(8) + "/migration/changeOffers", ORDER);
+        assertThat(ordered.status()).as(ordered.body()).isEqualTo(200);
+        long id = created.path("id").asLong();
+
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() ->
+                http.get("/1.0/admin/rollouts/" + id).json().path("boxesByState").path("skipped").asInt() == 1);
+        JsonNode box = http.get("/1.0/admin/rollouts/" + id + "/boxes").json().get(0);
+        assertThat(box.path("detail").asText()).contains("an order is open on the service");
+        JsonNode service = http.get("/1.0/overTheBox/" + service(8)).json();
+        assertThat(service.path("offer").asText()).isEqualTo("starter.v1");
+        assertThat(service.path("desiredGeneration").asLong()).isEqualTo(1);
     }
 
     @Test
