@@ -268,6 +268,23 @@ public final class DesiredStateEngine {
         return taken;
     }
 
+    /**
+     * Closes as superseded every profile task in {@code error} whose box has since applied a later generation of the
+     * same service: the error no longer describes the box (a revert or a later change put it right), and it would
+     * stay among the push errors an operator is asked to look at. One set-based statement over the tasks in error
+     * (indexed by state); the box's applied generation is what its acks recorded.
+     *
+     * @return how many tasks were closed
+     */
+    public int closeErrorsSupersededByApplied(Tx tx) throws SQLException {
+        Instant now = tx.now();
+        return tx.update("UPDATE push_tasks SET state = ?, outcome = 'superseded', detail = ?, updated_at = ?, done_at = ? "
+                + "WHERE state = ? AND kind = ? AND EXISTS (SELECT 1 FROM devices d WHERE d.id = push_tasks.device_id "
+                + "AND d.applied_service = push_tasks.service_name AND d.applied_generation > push_tasks.generation)",
+                TaskState.DONE, "superseded by a later generation that the box applied", now, now, TaskState.ERROR,
+                TaskKind.PROFILE);
+    }
+
     /** {@link #bindService(Tx, String, String, String)} by the {@code system} actor. */
     public void bindService(Tx tx, String serviceName, String newDeviceId) throws SQLException {
         bindService(tx, serviceName, newDeviceId, "system");

@@ -135,6 +135,12 @@ public final class RolloutDriver implements AutoCloseable {
                 LOG.warn("rollout {}: tick failed, tried again next tick: {}", id, e.toString());
             }
         }
+        try {
+            // push errors that a later applied generation put right (a revert, a take-back) leave the error list
+            database.inTransaction(engine::closeErrorsSupersededByApplied);
+        } catch (RuntimeException e) {
+            LOG.warn("push errors superseded by an applied generation not closed, tried again next tick: {}", e.toString());
+        }
         refreshGauges();
         ticks.incrementAndGet();
         return driven;

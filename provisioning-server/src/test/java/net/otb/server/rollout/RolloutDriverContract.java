@@ -283,6 +283,33 @@ public abstract class RolloutDriverContract {
         assertThat(database.inTransaction(tx -> rollouts.revert(tx, r.id(), "ops")).reverted()).isEqualTo(1);
     }
 
+    private List<PushTask> errors() {
+        return database.inTransaction(tx -> tasks.byState(tx, TaskState.ERROR, 100));
+    }
+
+    @Test
+    void aPushErrorIsClosedAsSupersededOnceTheBoxAppliedALaterGeneration() {
+        Rollout r = create(5, 20, 100_000);
+        driver.tick();
+        answer(r.id(), List.of(service(1), service(3)));
+        driver.tick();
+        assertThat(rollout(r.id()).state()).isEqualTo(RolloutState.ABORTED);
+        assertThat(errors()).hasSize(2);
+
+        // the box of service 1 applies the generation that took the change back; the box of service 3 is offline
+        database.inTransaction(tx -> {
+            devices.recordApplied(tx, box(1), service(1), 3, "starter.v1");
+            return null;
+        });
+        driver.tick();
+
+        assertThat(errors()).extracting(PushTask::serviceName).containsExactly(service(3));
+        PushTask closed = database.inTransaction(tx -> tasks.find(tx, box(1), service(1), TaskKind.PROFILE, 2))
+                .orElseThrow();
+        assertThat(closed.state()).isEqualTo(TaskState.DONE);
+        assertThat(closed.outcome()).isEqualTo("superseded");
+    }
+
     @Test
     void aCancelTakesBackTheChangeOfTheBoxesPushedAndNotApplied() {
         Rollout r = create(4, 100, 100_000);
