@@ -34,6 +34,10 @@ public final class Rollouts {
                              String detail) {
     }
 
+    /** A reason boxes of a rollout failed for, and how many. */
+    public record FailureReason(String reason, long boxes) {
+    }
+
     /** What a revert did: boxes put back, and boxes left because their service changed since. */
     public record Reverted(int reverted, int kept) {
     }
@@ -45,6 +49,9 @@ public final class Rollouts {
 
     private static final String BOX_COLUMNS = "rollout_id, service_name, device_id, wave, state, previous_offer, "
             + "generation, pushed_at, finished_at, detail";
+
+    /** What a failed box's detail gets once its change is taken back. */
+    private static final String TAKEN_BACK = "; the change was taken back (rollout ";
 
     private final Supplier<Catalog> catalog;
     private final DesiredStateEngine engine;
@@ -232,6 +239,23 @@ public final class Rollouts {
                 + "WHERE rollout_id = ? ORDER BY wave", row -> new Wave(row.getInt(1), row.getInt(2), row.getString(3),
                 Tx.instant(row, "started_at"), Tx.instant(row, "deadline_at"), Tx.instant(row, "finished_at"),
                 counts.getOrDefault(row.getInt(1), zeroCounts())), id);
+    }
+
+    /**
+     * The most frequent reasons the rollout's boxes failed for (the box's own words: "rejected: HTB: …"), most boxes
+     * first, at most {@code limit}.
+     */
+    public List<FailureReason> failureReasons(Tx tx, long id, int limit) throws SQLException {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        tx.query("SELECT detail, COUNT(*) FROM rollout_boxes WHERE rollout_id = ? AND state = ? GROUP BY detail", row -> {
+            String detail = row.getString(1) == null ? "failed" : row.getString(1);
+            int taken = detail.indexOf(TAKEN_BACK);
+            counts.merge(taken < 0 ? detail : detail.substring(0, taken), row.getLong(2), Long::sum);
+            return null;
+        }, id, BoxState.FAILED);
+        return counts.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()
+                .thenComparing(Map.Entry.comparingByKey())).limit(limit)
+                .map(e -> new FailureReason(e.getKey(), e.getValue())).toList();
     }
 
     /** Boxes of the rollout by state, every state listed. */
@@ -452,8 +476,8 @@ public final class Rollouts {
                         : "its service changed again before the box answered", r.id(), b.serviceName()});
             } else if (back) {
                 rows.add(new Object[] {BoxState.FAILED, b.finishedAt() == null ? now : b.finishedAt(),
-                        cut((b.detail() == null ? "failed" : b.detail()) + "; the change was taken back (rollout " + why
-                                + ")"), r.id(), b.serviceName()});
+                        cut((b.detail() == null ? "failed" : b.detail()) + TAKEN_BACK + why + ")"), r.id(),
+                        b.serviceName()});
             }
         }
         tx.batch("UPDATE rollout_boxes SET state = ?, finished_at = ?, detail = ? WHERE rollout_id = ? "

@@ -311,6 +311,19 @@ public abstract class RolloutDriverContract {
     }
 
     @Test
+    void theBoxesAnswersUpToTheEndAreReadWhenTheRolloutEndsSoNoneStaysPushed() {
+        Rollout r = create(4, 100, 100_000);
+        driver.tick();
+        // the four boxes apply, and the operator cancels before the driver looked again
+        answer(r.id(), List.of());
+        database.inTransaction(tx -> rollouts.cancel(tx, r.id(), "ops"));
+
+        assertThat(boxes(r.id(), BoxState.APPLIED)).hasSize(4);
+        assertThat(boxes(r.id(), BoxState.PUSHED)).isEmpty();
+        assertThat(IntStream.range(0, 4).mapToObj(this::offerOf)).containsOnly("business.v1");
+    }
+
+    @Test
     void aCancelTakesBackTheChangeOfTheBoxesPushedAndNotApplied() {
         Rollout r = create(4, 100, 100_000);
         driver.tick();
