@@ -88,7 +88,7 @@ public final class RolloutApi implements ApiModule {
         this.context = serverContext;
         Rollouts rollouts = serverContext.rollouts();
         router.post("/1.0/admin/rollouts", (request, tx) -> guard(() -> {
-            NewRollout body = request.body(NewRollout.class);
+            NewRollout body = request.strictBody(NewRollout.class);
             RolloutSpec spec;
             try {
                 spec = body.spec();
@@ -202,7 +202,8 @@ public final class RolloutApi implements ApiModule {
                 case NOT_FOUND -> new ProblemException(404, "unknown-rollout", "Unknown rollout", e.getMessage());
                 case WRONG_STATE -> Problems.conflict("rollout-state", "Not allowed in this rollout state", e.getMessage());
                 case EMPTY_TARGET -> Problems.conflict("empty-rollout", "Nothing to roll out", e.getMessage());
-                case INVALID -> Problems.badRequest(e.getMessage());
+                case INVALID -> e.field() == null ? Problems.badRequest(e.getMessage())
+                        : Problems.invalidField(e.field(), e.getMessage());
             };
         }
     }

@@ -77,6 +77,10 @@ public final class Rollouts {
     public Rollout create(Tx tx, RolloutSpec spec, String actor) throws SQLException {
         Catalog.Offer offer = catalog.get().offer(spec.offer()).orElseThrow(() -> new DesiredStateException(
                 DesiredStateException.Reason.UNKNOWN_OFFER, "no offer " + spec.offer()));
+        if (offer.legacy()) {
+            throw new RolloutException(RolloutException.Reason.INVALID, "offer", offer.name() + " is a legacy offer: "
+                    + "no service may move to it (the target offer must be orderable)");
+        }
         RolloutTarget target = spec.target();
         record Candidate(String name, String offer, String status, String deviceId) {
         }
@@ -140,6 +144,11 @@ public final class Rollouts {
         if (chosen.size() > RolloutTarget.MAX_BOXES) {
             throw new RolloutException(RolloutException.Reason.INVALID, "the target holds " + chosen.size()
                     + " boxes; a rollout takes at most " + RolloutTarget.MAX_BOXES);
+        }
+        if (spec.canaryBoxes() != null && spec.canaryBoxes() > chosen.size()) {
+            throw new RolloutException(RolloutException.Reason.INVALID, "canaryBoxes", "canaryBoxes is "
+                    + spec.canaryBoxes() + " but the target holds " + chosen.size() + " boxes to change"
+                    + (left == 0 ? "" : " (" + left + " left out: " + leftOut(why) + ")"));
         }
         List<Integer> sizes = WavePlan.sizes(chosen.size(), spec.canaryBoxes(), spec.canaryPercent(), spec.growthFactor());
         Instant now = tx.now();

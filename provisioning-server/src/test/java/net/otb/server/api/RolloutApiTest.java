@@ -78,7 +78,15 @@ class RolloutApiTest {
         long id = created.path("id").asLong();
         assertThat(http.get("/1.0/admin/rollouts/" + id).json().path("name").asText()).isEqualTo("rollout to business.v1");
         assertThat(http.get("/1.0/admin/rollouts").json().findValuesAsText("id")).contains(String.valueOf(id));
-        assertThat(http.get("/1.0/admin/rollouts/" + id + "/boxes?wave=2").json()).hasSize(2);
+        assertThat(http.get("/1.0/admin/rollouts/" + id + "/boxes?wave=2").json()).hasSize(2)
+                .allSatisfy(b -> {
+                    // no agent runs in this class: every box is offline, and says so
+                    assertThat(b.path("connected").isBoolean()).isTrue();
+                    assertThat(b.path("connected").asBoolean()).isFalse();
+                    assertThat(b.path("inSync").asBoolean()).isFalse();
+                    assertThat(b.path("appliedGeneration").asLong()).isZero();
+                });
+        assertThat(created.path("failureReasons").isArray()).isTrue();
         assertThat(http.get("/1.0/admin/audit?limit=1000").body()).contains("rollout.created");
     }
 
@@ -134,6 +142,35 @@ class RolloutApiTest {
         JsonNode service = http.get("/1.0/overTheBox/" + service(8)).json();
         assertThat(service.path("offer").asText()).isEqualTo("starter.v1");
         assertThat(service.path("desiredGeneration").asLong()).isEqualTo(1);
+    }
+
+    /** A 400 invalid-field problem naming {@code field}, whose detail contains {@code says}. */
+    private static void refused(String body, String field, String says) throws Exception {
+        Http.Answer answer = http.post("/1.0/admin/rollouts", body);
+        assertThat(answer.status()).as(answer.body()).isEqualTo(400);
+        assertThat(answer.json().path("field").asText()).as(answer.body()).isEqualTo(field);
+        assertThat(answer.json().path("detail").asText()).contains(says);
+    }
+
+    @Test
+    void bodiesThatMakeNoSenseAreRefusedNamingTheField() throws Exception {
+        int before = http.get("/1.0/admin/rollouts?limit=500").json().size();
+        String target = "\"serviceNames\":[" + names(0, 2) + "]";
+
+        refused("{\"offer\":\"business.v1\"," + target + ",\"canaryBoxes\":500}", "canaryBoxes",
+                "canaryBoxes is 500 but the target holds");
+        refused("{\"offer\":\"business.v1\"," + target + ",\"canaryBox\":1}", "canaryBox",
+                "unknown field canaryBox; the fields are");
+        refused("{\"offer\":\"plus.v1\"," + target + "}", "offer", "plus.v1 is a legacy offer");
+        refused("{\"offer\":\"business.v1\"," + target + ",\"startAt\":\"tomorrow\"}", "startAt",
+                "expected an ISO-8601 instant, e.g. 2026-06-01T10:00:00Z");
+        // the other admin bodies refuse a misspelt field too
+        Http.Answer typo = http.post("/1.0/admin/services/" + service(0) + "/desiredOffer", "{\"ofer\":\"business.v1\"}");
+        assertThat(typo.status()).isEqualTo(400);
+        assertThat(typo.json().path("field").asText()).as(typo.body()).isEqualTo("ofer");
+
+        assertThat(http.get("/1.0/admin/rollouts?limit=500").json().size()).isEqualTo(before);
+        assertThat(http.get("/1.0/overTheBox/" + service(0)).json().path("offer").asText()).isEqualTo("starter.v1");
     }
 
     @Test
