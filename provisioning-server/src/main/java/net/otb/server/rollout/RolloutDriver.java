@@ -261,27 +261,21 @@ public final class RolloutDriver implements AutoCloseable {
         LOG.info("rollout {} aborted: {}", r.id(), detail);
     }
 
-    /**
-     * The rate: at most {@code quota} boxes in any {@code window}, the window being the longer of 1 s and the time one
-     * box takes at the rate, so that {@code maxPerMinute} holds over any minute and pushes stay spread.
-     */
-    static long allowance(int maxPerMinute, long pushedInWindow) {
-        long quota = Math.max(1, (long) Math.floor(maxPerMinute * window(maxPerMinute).toMillis() / 60_000.0));
-        return Math.max(0, quota - pushedInWindow);
-    }
-
-    static Duration window(int maxPerMinute) {
-        return Duration.ofMillis(Math.max(1_000, (60_000 + maxPerMinute - 1) / maxPerMinute));
-    }
-
     private void push(Tx tx, Rollout r, int w, long pending, Instant now) throws SQLException {
         if (pending == 0) {
             return;
         }
-        long recent = tx.queryLong("SELECT COUNT(*) FROM rollout_boxes WHERE rollout_id = ? AND pushed_at > ?", r.id(),
-                now.minus(window(r.maxPerMinute())));
-        long allowed = Math.min(Math.min(pending, MAX_PUSH_PER_TICK), allowance(r.maxPerMinute(), recent));
+        // the rate (docs/operations.md#staged-rollouts): a token bucket kept in the rollout's row
+        TokenBucket bucket = tx.queryOne("SELECT rate_tokens, rate_at FROM rollouts WHERE id = ?", row -> {
+            double tokens = row.getDouble(1);
+            Instant at = row.wasNull() ? null : Tx.instant(row, "rate_at");
+            return java.util.Optional.ofNullable(at == null ? null : new TokenBucket(tokens, at));
+        }, r.id()).flatMap(b -> b).orElse(null);
+        bucket = bucket == null ? TokenBucket.start(r.maxPerMinute(), now) : bucket.refill(r.maxPerMinute(), now);
+        long allowed = Math.min(Math.min(pending, MAX_PUSH_PER_TICK), bucket.available());
         if (allowed == 0) {
+            tx.update("UPDATE rollouts SET rate_tokens = ?, rate_at = ? WHERE id = ?", bucket.tokens(), bucket.at(),
+                    r.id());
             return;
         }
         List<Rollouts.RolloutBox> next = rollouts.boxes(tx, r.id(), w, BoxState.PENDING, (int) allowed);
@@ -321,7 +315,9 @@ public final class RolloutDriver implements AutoCloseable {
             tx.batch("UPDATE rollout_boxes SET state = 'pushed', previous_offer = ?, generation = ?, pushed_at = ? "
                     + "WHERE rollout_id = ? AND service_name = ?", pushed);
         }
-        tx.update("UPDATE rollouts SET updated_at = ? WHERE id = ?", now, r.id());
+        bucket = bucket.take(names.size());
+        tx.update("UPDATE rollouts SET updated_at = ?, rate_tokens = ?, rate_at = ? WHERE id = ?", now, bucket.tokens(),
+                bucket.at(), r.id());
         audit.append(tx, r.driverActor(), "rollout.pushed", null, null, null, "rollout " + r.id() + ": wave " + w + ", "
                 + names.size() + " boxes set to " + r.offer() + (skipped.isEmpty() ? "" : ", " + skipped.size()
                 + " skipped"));

@@ -134,6 +134,7 @@ public abstract class RolloutDriverContract {
         return String.format("OTB3-%06d", i);
     }
 
+
     private static String service(int i) {
         return String.format("svc-%03d", i);
     }
@@ -336,17 +337,49 @@ public abstract class RolloutDriverContract {
     }
 
     @Test
-    void theRateCapsHowManyBoxesAreChangedPerWindow() {
+    void theRateIsATokenBucketThatTheDriverDrawsFrom() {
         Rollout r = create(10, 50, 120);
-        assertThat(RolloutDriver.window(120)).isEqualTo(Duration.ofSeconds(1));
         driver.tick();
         driver.tick();
         driver.tick();
+        // a new rollout holds a second's share: 2 boxes at once, then 2 a second
         assertThat(boxes(r.id(), BoxState.PUSHED)).hasSize(2);
 
         clock.advance(Duration.ofMillis(1_001));
         driver.tick();
         assertThat(boxes(r.id(), BoxState.PUSHED)).hasSize(4);
+    }
+
+    @Test
+    void ninetyAMinuteIsNinetyBoxesInAMinuteOfTicks() {
+        database.inTransaction(tx -> {
+            for (int i = BOXES; i < BOXES + 100; i++) {
+                devices.register(tx, box(i), "v3");
+                engine.createService(tx, new DesiredStateEngine.NewService(service(i), "acc", "starter.v1",
+                        ServiceStatus.ACTIVE, "10.9.2." + (i - BOXES + 1), box(i)), "admin");
+            }
+            return null;
+        });
+        List<String> names = IntStream.range(0, BOXES + 100).mapToObj(RolloutDriverContract::service).toList();
+        Rollout r = database.inTransaction(tx -> rollouts.create(tx, new RolloutSpec("rate", RolloutTarget.services(names),
+                "business.v1", names.size(), null, 2.0, 90, 50, Duration.ofMinutes(10), null), "ops"));
+        Instant start = clock.instant();
+
+        // a tick every 100 ms for a minute of the test's clock
+        for (int t = 0; t < 600; t++) {
+            driver.tick();
+            clock.advance(Duration.ofMillis(100));
+        }
+
+        List<Rollouts.RolloutBox> pushed = boxes(r.id(), BoxState.PUSHED);
+        // floor(90/60) = 1 a second gave 60 before
+        assertThat(pushed).hasSize(90);
+        assertThat(pushed).allSatisfy(b -> assertThat(b.pushedAt()).isBefore(start.plusSeconds(60)));
+        for (Rollouts.RolloutBox b : pushed) {
+            long inASecond = pushed.stream().filter(o -> !o.pushedAt().isBefore(b.pushedAt())
+                    && o.pushedAt().isBefore(b.pushedAt().plusSeconds(1))).count();
+            assertThat(inASecond).isLessThanOrEqualTo(2);
+        }
     }
 
     @Test
@@ -382,7 +415,8 @@ public abstract class RolloutDriverContract {
         database.inTransaction(tx -> rollouts.resume(tx, r.id(), "ops"));
         driver.tick();
 
-        assertThat(boxes(r.id(), BoxState.PUSHED)).hasSize(4);
+        // the bucket filled while paused, up to its capacity (120/60 + 1 = 3 boxes)
+        assertThat(boxes(r.id(), BoxState.PUSHED)).hasSize(5);
         assertThat(actions()).contains("rollout.paused", "rollout.resumed");
     }
 
