@@ -59,6 +59,9 @@ public final class RolloutDriver implements AutoCloseable {
     /** Most boxes pushed by one tick of one rollout: one bulk transaction. */
     static final int MAX_PUSH_PER_TICK = 1_000;
 
+    /** How often the fleet-wide gauges (push tasks in error, services out of sync) are counted again. */
+    static final Duration FLEET_GAUGES_EVERY = Duration.ofSeconds(5);
+
     /** How long a finished rollout's box counts stay in {@code /metrics}. */
     static final Duration METRICS_RETENTION = Duration.ofDays(1);
 
@@ -71,6 +74,10 @@ public final class RolloutDriver implements AutoCloseable {
     private final Settings settings;
     private final java.util.concurrent.atomic.AtomicLong ticks = new java.util.concurrent.atomic.AtomicLong();
     private volatile Map<String, Long> gauges = Map.of();
+    private volatile Map<String, Long> rolloutsByState = Map.of();
+    /** Push tasks in error, services out of sync: fleet aggregates, read at most every {@link #FLEET_GAUGES_EVERY}. */
+    private volatile long[] fleetGauges = {0, 0};
+    private volatile Instant fleetGaugesAt;
     private ScheduledExecutorService executor;
 
     public RolloutDriver(Database database, Rollouts rollouts, Services services, DesiredStateEngine engine,
@@ -83,6 +90,12 @@ public final class RolloutDriver implements AutoCloseable {
         this.instanceId = instanceId;
         this.settings = settings;
         metrics.gauges("otb_rollout_boxes", "boxes of each open or recent rollout, by state", () -> gauges);
+        metrics.gauges("otb_rollouts", "rollouts by state, every state listed (the ended ones since the store began: "
+                + "alert on an increase of aborted)", () -> rolloutsByState);
+        metrics.gauge("otb_push_tasks_error", "push tasks in error: a box rejected a profile or kept rolling it back",
+                () -> fleetGauges[0]);
+        metrics.gauge("otb_services_out_of_sync", "services bound to a box that does not run their desired generation",
+                () -> fleetGauges[1]);
     }
 
     /** The name this instance holds leases under. */
@@ -350,6 +363,25 @@ public final class RolloutDriver implements AutoCloseable {
             all.forEach((id, counts) -> counts.forEach((state, n) ->
                     series.put("rollout=\"" + id + "\",state=\"" + state + "\"", n)));
             gauges = series;
+            Map<String, Long> states = new LinkedHashMap<>();
+            for (RolloutState s : RolloutState.values()) {
+                states.put("state=\"" + s.wire() + "\"", 0L);
+            }
+            database.inTransaction(tx -> tx.query("SELECT state, COUNT(*) FROM rollouts GROUP BY state", row -> {
+                states.put("state=\"" + row.getString(1) + "\"", row.getLong(2));
+                return null;
+            }));
+            rolloutsByState = states;
+            Instant now = java.time.Instant.now(database.clock());
+            if (fleetGaugesAt == null || !now.isBefore(fleetGaugesAt.plus(FLEET_GAUGES_EVERY))) {
+                // aggregates, as GET /1.0/admin/fleet counts them (docs/operations.md#metrics-get-metrics-prometheus-text)
+                fleetGauges = database.inTransaction(tx -> new long[] {
+                    tx.queryLong("SELECT COUNT(*) FROM push_tasks WHERE state = 'error'"),
+                    tx.queryLong("SELECT COUNT(*) FROM services s JOIN devices d ON d.id = s.device_id "
+                            + "WHERE d.applied_service IS NULL OR d.applied_service <> s.name "
+                            + "OR d.applied_generation <> s.desired_generation")});
+                fleetGaugesAt = now;
+            }
         } catch (RuntimeException e) {
             LOG.debug("rollout gauges not refreshed: {}", e.toString());
         }

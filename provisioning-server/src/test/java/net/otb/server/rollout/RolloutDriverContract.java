@@ -458,6 +458,25 @@ public abstract class RolloutDriverContract {
     }
 
     @Test
+    void rolloutsByStatePushErrorsAndServicesOutOfSyncAreGaugesToAlertOn() {
+        Metrics metrics = new Metrics();
+        RolloutDriver measured = new RolloutDriver(database, rollouts, services, engine, audit, metrics, "instance-m",
+                SETTINGS);
+        Rollout r = create(5, 20, 100_000);
+        measured.tick();
+        answer(r.id(), List.of(service(1), service(3)));
+        clock.advance(RolloutDriver.FLEET_GAUGES_EVERY);
+        measured.tick();
+        assertThat(rollout(r.id()).state()).isEqualTo(RolloutState.ABORTED);
+
+        String text = metrics.render();
+        assertThat(text).contains("# TYPE otb_rollouts gauge", "otb_rollouts{state=\"aborted\"} 1",
+                "otb_rollouts{state=\"running\"} 0", "otb_push_tasks_error 2");
+        // no box ever reported in this store but the three that applied: every other bound service is out of sync
+        assertThat(text).contains("otb_services_out_of_sync " + (BOXES - 3));
+    }
+
+    @Test
     void anOfferOrAModelTargetTakesTheActiveServicesBoundToABoxOnItOnly() {
         database.inTransaction(tx -> {
             for (int i = 0; i < 3; i++) {
