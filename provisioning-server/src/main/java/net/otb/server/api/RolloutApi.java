@@ -70,7 +70,7 @@ public final class RolloutApi implements ApiModule {
     }
 
     /** Answer of a revert. */
-    public record RevertDone(long rolloutId, int reverted, int kept) {
+    public record RevertDone(long rolloutId, int reverted, int kept, List<Long> revertRollouts) {
     }
 
     private final RolloutDriver driver;
@@ -129,7 +129,7 @@ public final class RolloutApi implements ApiModule {
         router.post("/1.0/admin/rollouts/{rolloutId}/revert", (request, tx) -> guard(() -> {
             long id = id(request);
             Rollouts.Reverted done = rollouts.revert(tx, id, AdminApi.actor(request));
-            return ApiResponse.ok(new RevertDone(id, done.reverted(), done.kept()));
+            return ApiResponse.ok(new RevertDone(id, done.reverted(), done.kept(), done.rollouts()));
         }));
     }
 

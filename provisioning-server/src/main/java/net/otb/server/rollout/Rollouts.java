@@ -38,8 +38,14 @@ public final class Rollouts {
     public record FailureReason(String reason, long boxes) {
     }
 
-    /** What a revert did: boxes put back, and boxes left because their service changed since. */
-    public record Reverted(int reverted, int kept) {
+    /**
+     * What a revert did: boxes put back (or, for a completed rollout, to be put back by the staged rollouts named),
+     * and boxes left because their service changed since.
+     */
+    public record Reverted(int reverted, int kept, List<Long> rollouts) {
+        public Reverted {
+            rollouts = List.copyOf(rollouts);
+        }
     }
 
     static final String COLUMNS = "id, name, to_offer, target_kind, target_value, canary_boxes, canary_percent, "
@@ -75,9 +81,14 @@ public final class Rollouts {
      * @throws RolloutException EMPTY_TARGET, INVALID (more than {@link RolloutTarget#MAX_BOXES} boxes)
      */
     public Rollout create(Tx tx, RolloutSpec spec, String actor) throws SQLException {
+        return create(tx, spec, actor, false);
+    }
+
+    /** @param revert a revert's rollout: its offer is the one the services had, a legacy one included */
+    private Rollout create(Tx tx, RolloutSpec spec, String actor, boolean revert) throws SQLException {
         Catalog.Offer offer = catalog.get().offer(spec.offer()).orElseThrow(() -> new DesiredStateException(
                 DesiredStateException.Reason.UNKNOWN_OFFER, "no offer " + spec.offer()));
-        if (offer.legacy()) {
+        if (offer.legacy() && !revert) {
             throw new RolloutException(RolloutException.Reason.INVALID, "offer", offer.name() + " is a legacy offer: "
                     + "no service may move to it (the target offer must be orderable)");
         }
@@ -145,12 +156,13 @@ public final class Rollouts {
             throw new RolloutException(RolloutException.Reason.INVALID, "the target holds " + chosen.size()
                     + " boxes; a rollout takes at most " + RolloutTarget.MAX_BOXES);
         }
-        if (spec.canaryBoxes() != null && spec.canaryBoxes() > chosen.size()) {
+        if (spec.canaryBoxes() != null && spec.canaryBoxes() > chosen.size() && !revert) {
             throw new RolloutException(RolloutException.Reason.INVALID, "canaryBoxes", "canaryBoxes is "
                     + spec.canaryBoxes() + " but the target holds " + chosen.size() + " boxes to change"
                     + (left == 0 ? "" : " (" + left + " left out: " + leftOut(why) + ")"));
         }
-        List<Integer> sizes = WavePlan.sizes(chosen.size(), spec.canaryBoxes(), spec.canaryPercent(), spec.growthFactor());
+        List<Integer> sizes = WavePlan.sizes(chosen.size(), spec.canaryBoxes() == null ? null
+                : Math.min(spec.canaryBoxes(), chosen.size()), spec.canaryPercent(), spec.growthFactor());
         Instant now = tx.now();
         Instant startAt = spec.startAt() == null || spec.startAt().isBefore(now) ? now : spec.startAt();
         String detail = left == 0 ? null : left + " services of the target left out: " + leftOut(why);
@@ -353,10 +365,13 @@ public final class Rollouts {
      */
     public Reverted revert(Tx tx, long id, String actor) throws SQLException {
         Rollout r = lock(tx, id);
-        requireState(r, "revert", RolloutState.ABORTED, RolloutState.CANCELLED);
+        requireState(r, "revert", RolloutState.ABORTED, RolloutState.CANCELLED, RolloutState.COMPLETED);
         if (r.revertedAt() != null) {
             throw new RolloutException(RolloutException.Reason.WRONG_STATE, "rollout " + id + " was reverted already at "
                     + r.revertedAt());
+        }
+        if (r.state() == RolloutState.COMPLETED) {
+            return revertStaged(tx, r, actor);
         }
         List<RolloutBox> changed = tx.query("SELECT " + prefixed("b")
                         + " FROM rollout_boxes b JOIN services s ON s.name = b.service_name WHERE b.rollout_id = ? "
@@ -383,7 +398,48 @@ public final class Rollouts {
         tx.update("UPDATE rollouts SET reverted_at = ?, updated_at = ? WHERE id = ?", now, now, id);
         audit.append(tx, actor, "rollout.reverted", null, null, null, "rollout " + id + ": " + changed.size()
                 + " boxes put back on their previous offer, " + kept + " left (their service changed since)");
-        return new Reverted(changed.size(), kept);
+        return new Reverted(changed.size(), kept, List.of());
+    }
+
+    /**
+     * The revert of a completed rollout: a rollout that turns out bad an hour later is undone the way it was done, as
+     * a new staged rollout back (one per previous offer, usually one) of the boxes it changed whose service has not
+     * changed since, with the same canary, growth, rate and abort rules. Each is an ordinary rollout: it can be
+     * paused, aborts by its rules, takes back what it did not apply.
+     */
+    private Reverted revertStaged(Tx tx, Rollout r, String actor) throws SQLException {
+        List<RolloutBox> changed = tx.query("SELECT " + prefixed("b")
+                        + " FROM rollout_boxes b JOIN services s ON s.name = b.service_name WHERE b.rollout_id = ? "
+                        + "AND b.state = ? AND s.desired_generation = b.generation ORDER BY b.service_name",
+                Rollouts::mapBox, r.id(), BoxState.APPLIED);
+        int kept = (int) tx.queryLong("SELECT COUNT(*) FROM rollout_boxes WHERE rollout_id = ? AND state = ?",
+                r.id(), BoxState.APPLIED) - changed.size();
+        if (changed.isEmpty()) {
+            throw new RolloutException(RolloutException.Reason.EMPTY_TARGET, "rollout " + r.id() + " left no box to "
+                    + "put back: every service it changed has changed again since (" + kept + ")");
+        }
+        Map<String, List<String>> byOffer = new java.util.TreeMap<>();
+        for (RolloutBox box : changed) {
+            byOffer.computeIfAbsent(box.previousOffer(), o -> new ArrayList<>()).add(box.serviceName());
+        }
+        List<Long> created = new ArrayList<>();
+        int staged = 0;
+        for (Map.Entry<String, List<String>> group : byOffer.entrySet()) {
+            List<String> names = group.getValue();
+            Integer canary = r.canaryBoxes() == null ? null : Math.min(r.canaryBoxes(), names.size());
+            String name = "revert of rollout " + r.id() + (byOffer.size() > 1 ? " to " + group.getKey() : "");
+            Rollout back = create(tx, new RolloutSpec(name, RolloutTarget.services(names), group.getKey(), canary,
+                    canary == null ? r.canaryPercent() : null, r.growthFactor(), r.maxPerMinute(),
+                    r.abortFailurePercent(), r.waveTimeout(), null), actor, true);
+            created.add(back.id());
+            staged += back.boxes();
+        }
+        Instant now = tx.now();
+        tx.update("UPDATE rollouts SET reverted_at = ?, updated_at = ? WHERE id = ?", now, now, r.id());
+        audit.append(tx, actor, "rollout.reverted", null, null, null, "rollout " + r.id() + ": " + staged
+                + " boxes to be put back by the staged rollout(s) " + created + ", " + kept
+                + " left (their service changed since)");
+        return new Reverted(staged, kept, created);
     }
 
     /**

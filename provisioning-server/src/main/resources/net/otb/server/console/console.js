@@ -283,7 +283,8 @@ function rolloutActions(r) {
     buttons.push('cancel');
   }
   // revert only what changed something: a rollout whose boxes all were taken back has nothing to put back
-  if ((r.state === 'aborted' || r.state === 'cancelled') && !r.revertedAt && (r.boxesByState.applied || 0) > 0) {
+  if ((r.state === 'aborted' || r.state === 'cancelled' || r.state === 'completed') && !r.revertedAt
+    && (r.boxesByState.applied || 0) > 0) {
     buttons.push('revert');
   }
   const allowed = buttons.filter(b => granted('POST', `/admin/rollouts/${r.id}/${b}`));

@@ -204,6 +204,51 @@ public abstract class RolloutDriverContract {
     }
 
     @Test
+    void aCompletedRolloutIsRevertedAsANewStagedRolloutBackWithTheSameWavesAndRules() {
+        Rollout r = create(2, 10, 100_000);
+        for (int i = 0; i < 40 && rollout(r.id()).state() != RolloutState.COMPLETED; i++) {
+            driver.tick();
+            answer(r.id(), List.of());
+        }
+        assertThat(rollout(r.id()).state()).isEqualTo(RolloutState.COMPLETED);
+        // one service changed again since: the revert leaves it alone
+        database.inTransaction(tx -> engine.setDesiredOffer(tx, service(0), "plus.v1", "ops"));
+
+        Rollouts.Reverted reverted = database.inTransaction(tx -> rollouts.revert(tx, r.id(), "ops"));
+
+        assertThat(reverted.reverted()).isEqualTo(BOXES - 1);
+        assertThat(reverted.kept()).isEqualTo(1);
+        assertThat(reverted.rollouts()).hasSize(1);
+        Rollout back = rollout(reverted.rollouts().get(0));
+        assertThat(back.offer()).isEqualTo("starter.v1");
+        assertThat(back.name()).isEqualTo("revert of rollout " + r.id());
+        assertThat(back.state()).isEqualTo(RolloutState.SCHEDULED);
+        assertThat(List.of(back.canaryBoxes(), back.maxPerMinute(), back.abortFailurePercent()))
+                .containsExactly(2, 100_000, 10);
+        assertThat(back.growthFactor()).isEqualTo(2.0);
+        // nothing changed yet: staged, it goes wave by wave
+        assertThat(IntStream.range(1, BOXES).mapToObj(this::offerOf)).containsOnly("business.v1");
+        assertThatThrownBy(() -> database.inTransaction(tx -> rollouts.revert(tx, r.id(), "ops")))
+                .isInstanceOf(RolloutException.class).hasMessageContaining("reverted already");
+
+        for (int i = 0; i < 40 && rollout(back.id()).state() != RolloutState.COMPLETED; i++) {
+            driver.tick();
+            database.inTransaction(tx -> {
+                for (Rollouts.RolloutBox b : rollouts.boxes(tx, back.id(), null, BoxState.PUSHED, 1_000)) {
+                    PushTask task = tasks.find(tx, b.deviceId(), b.serviceName(), TaskKind.PROFILE, b.generation())
+                            .orElseThrow();
+                    tasks.finish(tx, task.id(), TaskState.DONE, "applied", null);
+                    devices.recordApplied(tx, b.deviceId(), b.serviceName(), b.generation(), "starter.v1");
+                }
+                return null;
+            });
+        }
+        assertThat(rollout(back.id()).state()).isEqualTo(RolloutState.COMPLETED);
+        assertThat(IntStream.range(1, BOXES).mapToObj(this::offerOf)).containsOnly("starter.v1");
+        assertThat(offerOf(0)).isEqualTo("plus.v1");
+    }
+
+    @Test
     void failuresAboveTheThresholdAbortInTheCanaryAndLeaveTheOtherWavesUntouched() {
         Rollout r = create(5, 20, 100_000);
         driver.tick();
