@@ -161,6 +161,7 @@ public final class Rollouts {
                     + spec.canaryBoxes() + " but the target holds " + chosen.size() + " boxes to change"
                     + (left == 0 ? "" : " (" + left + " left out: " + leftOut(why) + ")"));
         }
+        chosen = spread(tx, chosen, Candidate::deviceId);
         List<Integer> sizes = WavePlan.sizes(chosen.size(), spec.canaryBoxes() == null ? null
                 : Math.min(spec.canaryBoxes(), chosen.size()), spec.canaryPercent(), spec.growthFactor());
         Instant now = tx.now();
@@ -200,6 +201,38 @@ public final class Rollouts {
                 + "/min, abort above " + spec.abortFailurePercent() + " % failed or after " + spec.waveTimeout().toSeconds()
                 + " s per wave" + (detail == null ? "" : "; " + detail));
         return find(tx, id).orElseThrow();
+    }
+
+    /**
+     * The boxes in wave order: spread over their models and firmware, so that the canary and every wave sample each
+     * kind of box in proportion (a canary of one model tells nothing about the others). Within a kind, name order;
+     * the kinds are interleaved by each box's place within its kind ((k + ½) / n), ties by kind then name: the
+     * order is a pure function of the target, so a rollout's waves are the same whoever creates it, and shown by
+     * {@code GET …/boxes?wave=N}.
+     */
+    static <T> List<T> spread(Tx tx, List<T> boxes, java.util.function.Function<T, String> deviceOf) throws SQLException {
+        Map<String, String> kind = new java.util.HashMap<>();
+        tx.query("SELECT id, model, firmware FROM devices WHERE id = ANY(?)", row -> {
+            kind.put(row.getString(1), row.getString(2) + "/" + (row.getString(3) == null ? "" : row.getString(3)));
+            return null;
+        }, tx.textArray(boxes.stream().map(deviceOf).toList()));
+        Map<String, List<T>> byKind = new java.util.TreeMap<>();
+        for (T box : boxes) {
+            byKind.computeIfAbsent(kind.getOrDefault(deviceOf.apply(box), "?"), k -> new ArrayList<>()).add(box);
+        }
+        if (byKind.size() < 2) {
+            return boxes;
+        }
+        record Placed<T>(double key, String kind, int index, T box) {
+        }
+        List<Placed<T>> placed = new ArrayList<>(boxes.size());
+        byKind.forEach((k, members) -> {
+            for (int i = 0; i < members.size(); i++) {
+                placed.add(new Placed<>((i + 0.5) / members.size(), k, i, members.get(i)));
+            }
+        });
+        placed.sort(java.util.Comparator.<Placed<T>>comparingDouble(Placed::key).thenComparing(Placed::kind));
+        return placed.stream().map(Placed::box).toList();
     }
 
     /** "3 with an open order (svc-1, svc-2, svc-3), 9 on business.v1 already (svc-4, … and 4 more)". */

@@ -522,6 +522,33 @@ public abstract class RolloutDriverContract {
     }
 
     @Test
+    void theCanaryAndEveryWaveSampleEachModelInProportion() {
+        database.inTransaction(tx -> {
+            for (int i = 0; i < 6; i++) {
+                devices.register(tx, "OTB2B-70000" + i, "v2b");
+                // named to come first: in name order the canary would be v2b boxes only
+                engine.createService(tx, new DesiredStateEngine.NewService("aaa-" + i, "acc", "starter.v1",
+                        ServiceStatus.ACTIVE, "10.9.3." + (i + 1), "OTB2B-70000" + i), "admin");
+            }
+            return null;
+        });
+        Rollout r = database.inTransaction(tx -> rollouts.create(tx, new RolloutSpec(null,
+                RolloutTarget.offer("starter.v1"), "business.v1", 4, null, 2.0, 600, 10, Duration.ofMinutes(5), null),
+                "ops"));
+
+        List<Rollouts.RolloutBox> canary = database.inTransaction(tx -> rollouts.boxes(tx, r.id(), 1, null, 100));
+        assertThat(canary).extracting(b -> b.deviceId().substring(0, 5)).containsOnly("OTB2B", "OTB3-")
+                .contains("OTB2B", "OTB3-");
+        for (Wave w : database.inTransaction(tx -> rollouts.waves(tx, r.id()))) {
+            if (w.size() >= 8) {
+                List<Rollouts.RolloutBox> in = database.inTransaction(tx -> rollouts.boxes(tx, r.id(), w.wave(), null, 100));
+                assertThat(in).as("wave %d", w.wave()).anyMatch(b -> b.deviceId().startsWith("OTB2B"))
+                        .anyMatch(b -> b.deviceId().startsWith("OTB3-"));
+            }
+        }
+    }
+
+    @Test
     void anOfferOrAModelTargetTakesTheActiveServicesBoundToABoxOnItOnly() {
         database.inTransaction(tx -> {
             for (int i = 0; i < 3; i++) {
