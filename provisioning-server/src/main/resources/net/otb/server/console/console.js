@@ -331,8 +331,32 @@ async function rolloutBoxes(r) {
   return failed.concat(others.filter(b => !seen.has(b.serviceName))).slice(0, BOXES_SHOWN);
 }
 
+// The current wave against its abort rule: its failed boxes, how many more would abort it, and when the rollout
+// should end at its rate (the boxes still pending, at maxPerMinute).
+function headline(r) {
+  const w = r.waves[r.currentWave - 1];
+  if (!w || r.state === 'completed' || r.state === 'cancelled') {
+    return '';
+  }
+  const failed = w.boxes.failed || 0;
+  const considered = w.size - (w.boxes.skipped || 0) - (w.boxes.superseded || 0);
+  // the rule: abort when failed × 100 > abortFailurePercent × considered
+  const abortAt = Math.floor(r.abortFailurePercent * considered / 100) + 1;
+  let text = `wave ${w.wave}: ${failed} failed of ${considered}, aborts at ${abortAt}`;
+  if (r.state === 'running' || r.state === 'scheduled' || r.state === 'paused') {
+    text += ` (${Math.max(0, abortAt - failed)} more)`;
+    const pending = r.boxesByState.pending || 0;
+    if (r.state === 'running' && pending > 0) {
+      text += `, ETA ${Math.ceil(pending / r.maxPerMinute)} min at ${r.maxPerMinute}/min`;
+    }
+  }
+  return `<span class="headline" data-headline="${r.id}">${esc(text)}</span>`;
+}
+
 async function loadRollouts() {
-  const list = await api('GET', '/1.0/admin/rollouts?limit=20');
+  const all = await api('GET', '/1.0/admin/rollouts?limit=20');
+  const hide = byId('hide-finished') && byId('hide-finished').checked;
+  const list = hide ? all.filter(r => r.state !== 'completed' && r.state !== 'cancelled' && r.state !== 'aborted') : all;
   const target = byId('rollout-list');
   if (list.length === 0) {
     target.innerHTML = '<p class="empty">no rollout yet</p>';
@@ -346,7 +370,7 @@ async function loadRollouts() {
       + `<div class="title"><b>#${r.id} ${esc(r.name)}</b><span class="state ${esc(r.state)}">${esc(r.state)}</span>`
       + `<span>${r.boxes} boxes → ${esc(r.offer)}</span><span>wave ${r.currentWave} of ${r.waveCount}</span>`
       + `<span class="progress"><span class="bar"><span style="width:${share}%"></span></span> ${applied} applied, `
-      + `${r.boxesByState.failed || 0} failed</span></div>`
+      + `${r.boxesByState.failed || 0} failed</span>${headline(r)}</div>`
       + (r.detail ? `<div class="detail">${esc(r.detail)}</div>` : '')
       + failureReasons(r)
       + `<div class="detail">max ${r.maxPerMinute}/min, abort above ${r.abortFailurePercent} % failed or after `
@@ -506,6 +530,12 @@ byId('login-form').addEventListener('submit', event => {
 });
 
 byId('sign-out').addEventListener('click', () => showLogin('signed out'));
+
+byId('hide-finished').addEventListener('change', () => {
+  if (OTB.credential) {
+    loadRollouts().catch(e => showFailure('cannot read the API: ' + e.message));
+  }
+});
 
 window.addEventListener('hashchange', () => {
   if (OTB.credential) {

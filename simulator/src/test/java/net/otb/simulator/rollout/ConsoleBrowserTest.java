@@ -192,6 +192,11 @@ class ConsoleBrowserTest {
         // each box listed says whether it is connected, and whether it runs its desired generation
         assertThat(dom).contains("<th>connected</th><th>in sync</th>", "data-connected=\"true\"",
                 "<td class=\"online\">connected</td>");
+        // the headline counts the current wave against its abort rule, and how far from it an open rollout is
+        assertThat(dom).containsPattern("data-headline=\"" + aborted + "\">wave 1: \\d+ failed of 9, aborts at 2<");
+        assertThat(dom).containsPattern("data-headline=\"" + paused + "\">wave 1: 0 failed of 4, aborts at 1 "
+                + "\\(1 more\\)<");
+        assertThat(dom).contains("id=\"hide-finished\"");
         // the push errors the take-back put right are gone
         assertThat(dom).contains("no push task in error");
         assertThat(dom).doesNotContain("cannot read the API", operator.applicationSecret());

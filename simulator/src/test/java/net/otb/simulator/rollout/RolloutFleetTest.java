@@ -172,8 +172,11 @@ class RolloutFleetTest {
         Set<String> rest = boxesOf(id, "&state=pending");
         assertThat(rest).hasSize(BOXES - canary.size()).doesNotContainAnyElementsOf(canary);
         assertUntouched(rest, "starter.v1", before);
-        assertThat(api.get("/1.0/admin/tasks?state=error&limit=1000").findValuesAsText("detail"))
-                .contains("HTB: rate above the line's capacity");
+        // the reason is on the rollout (the push errors themselves close once the boxes run the generation that took
+        // the change back)
+        assertThat(aborted.path("failureReasons").get(0).path("reason").asText())
+                .isEqualTo("rejected: HTB: rate above the line's capacity");
+        assertThat(aborted.path("failureReasons").get(0).path("boxes").asLong()).isEqualTo(count(aborted, "failed"));
         awaitTicks(2);
         assertThat(api.get("/metrics").asText())
                 .contains("otb_rollout_boxes{rollout=\"" + id + "\",state=\"pending\"} " + rest.size());
