@@ -69,6 +69,10 @@ public final class RolloutApi implements ApiModule {
                           boolean connected, boolean inSync, long appliedGeneration, long desiredGeneration) {
     }
 
+    /** Optional body of a revert: {@code immediate} puts the boxes back at once rather than at the rollout's rate. */
+    public record RevertRequest(Boolean immediate) {
+    }
+
     /** Answer of a revert. */
     public record RevertDone(long rolloutId, int reverted, int kept, List<Long> revertRollouts) {
     }
@@ -128,7 +132,8 @@ public final class RolloutApi implements ApiModule {
                 ApiResponse.ok(view(tx, rollouts.cancel(tx, id(request), AdminApi.actor(request))))));
         router.post("/1.0/admin/rollouts/{rolloutId}/revert", (request, tx) -> guard(() -> {
             long id = id(request);
-            Rollouts.Reverted done = rollouts.revert(tx, id, AdminApi.actor(request));
+            boolean immediate = request.hasBody() && Boolean.TRUE.equals(request.strictBody(RevertRequest.class).immediate());
+            Rollouts.Reverted done = rollouts.revert(tx, id, AdminApi.actor(request), immediate);
             return ApiResponse.ok(new RevertDone(id, done.reverted(), done.kept(), done.rollouts()));
         }));
     }

@@ -397,13 +397,21 @@ public final class Rollouts {
      * is left alone. Never done unless asked.
      */
     public Reverted revert(Tx tx, long id, String actor) throws SQLException {
+        return revert(tx, id, actor, true);
+    }
+
+    /**
+     * A revert at the rollout's rate ({@code immediate} false: a new staged rollout back, see {@link #revertStaged}),
+     * or at once; a completed rollout's revert is always staged.
+     */
+    public Reverted revert(Tx tx, long id, String actor, boolean immediate) throws SQLException {
         Rollout r = lock(tx, id);
         requireState(r, "revert", RolloutState.ABORTED, RolloutState.CANCELLED, RolloutState.COMPLETED);
         if (r.revertedAt() != null) {
             throw new RolloutException(RolloutException.Reason.WRONG_STATE, "rollout " + id + " was reverted already at "
                     + r.revertedAt());
         }
-        if (r.state() == RolloutState.COMPLETED) {
+        if (r.state() == RolloutState.COMPLETED || !immediate) {
             return revertStaged(tx, r, actor);
         }
         List<RolloutBox> changed = tx.query("SELECT " + prefixed("b")
@@ -435,7 +443,7 @@ public final class Rollouts {
     }
 
     /**
-     * The revert of a completed rollout: a rollout that turns out bad an hour later is undone the way it was done, as
+     * A staged revert (a completed rollout's, or one asked at the rate): the rollout is undone the way it was done, as
      * a new staged rollout back (one per previous offer, usually one) of the boxes it changed whose service has not
      * changed since, with the same canary, growth, rate and abort rules. Each is an ordinary rollout: it can be
      * paused, aborts by its rules, takes back what it did not apply.
@@ -447,10 +455,6 @@ public final class Rollouts {
                 Rollouts::mapBox, r.id(), BoxState.APPLIED);
         int kept = (int) tx.queryLong("SELECT COUNT(*) FROM rollout_boxes WHERE rollout_id = ? AND state = ?",
                 r.id(), BoxState.APPLIED) - changed.size();
-        if (changed.isEmpty()) {
-            throw new RolloutException(RolloutException.Reason.EMPTY_TARGET, "rollout " + r.id() + " left no box to "
-                    + "put back: every service it changed has changed again since (" + kept + ")");
-        }
         Map<String, List<String>> byOffer = new java.util.TreeMap<>();
         for (RolloutBox box : changed) {
             byOffer.computeIfAbsent(box.previousOffer(), o -> new ArrayList<>()).add(box.serviceName());

@@ -496,7 +496,7 @@ document.addEventListener('click', async event => {
   }
   const action = button.dataset.action;
   if ((action === 'revert' || action === 'cancel') && !window.confirm(action === 'revert'
-    ? `Revert rollout #${button.dataset.rollout}: put every box it changed back on its previous offer?`
+    ? `Revert rollout #${button.dataset.rollout}: put every box it changed back on its previous offer, as a new rollout at its rate?`
     : `Cancel rollout #${button.dataset.rollout}: push nothing more, and take back what the boxes have not applied?`)) {
     return;
   }

@@ -249,6 +249,27 @@ public abstract class RolloutDriverContract {
     }
 
     @Test
+    void aRevertAtTheRateIsAStagedRolloutBackAndOnlyAnImmediateOneChangesEveryBoxAtOnce() {
+        Rollout r = create(4, 100, 100_000);
+        driver.tick();
+        answer(r.id(), List.of());
+        database.inTransaction(tx -> rollouts.cancel(tx, r.id(), "ops"));
+
+        Rollouts.Reverted staged = database.inTransaction(tx -> rollouts.revert(tx, r.id(), "ops", false));
+
+        assertThat(staged.reverted()).isEqualTo(4);
+        assertThat(staged.rollouts()).hasSize(1);
+        Rollout back = rollout(staged.rollouts().get(0));
+        assertThat(back.maxPerMinute()).isEqualTo(100_000);
+        assertThat(back.state()).isEqualTo(RolloutState.SCHEDULED);
+        // nothing at once: the boxes go back wave by wave when the driver drives the new rollout
+        assertThat(IntStream.range(0, 4).mapToObj(this::offerOf)).containsOnly("business.v1");
+        driver.tick();
+        assertThat(boxes(back.id(), BoxState.PUSHED)).hasSize(4);
+        assertThat(IntStream.range(0, 4).mapToObj(this::offerOf)).containsOnly("starter.v1");
+    }
+
+    @Test
     void failuresAboveTheThresholdAbortInTheCanaryAndLeaveTheOtherWavesUntouched() {
         Rollout r = create(5, 20, 100_000);
         driver.tick();

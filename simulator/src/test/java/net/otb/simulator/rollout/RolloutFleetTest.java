@@ -185,7 +185,7 @@ class RolloutFleetTest {
         // the abort took back the change of the canary's boxes that had not applied it: only those that did are reverted
         long applied = count(aborted, "applied");
         assertThat(applied + count(aborted, "failed") + count(aborted, "withdrawn")).isEqualTo(canary.size());
-        JsonNode reverted = api.post("/1.0/admin/rollouts/" + id + "/revert", Map.of());
+        JsonNode reverted = api.post("/1.0/admin/rollouts/" + id + "/revert", Map.of("immediate", true));
 
         assertThat(reverted.path("reverted").asLong()).isEqualTo(applied);
         awaitFleet(() -> fleet.confirmedOn("starter.v1") == BOXES && fleet.devices().stream()
