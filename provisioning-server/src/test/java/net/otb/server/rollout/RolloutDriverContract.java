@@ -431,10 +431,10 @@ public abstract class RolloutDriverContract {
                 "business.v1", names.size(), null, 2.0, 90, 50, Duration.ofMinutes(10), null), "ops"));
         Instant start = clock.instant();
 
-        // a tick every 100 ms for a minute of the test's clock
-        for (int t = 0; t < 600; t++) {
+        // a tick every 200 ms for a minute of the test's clock
+        for (int t = 0; t < 300; t++) {
             driver.tick();
-            clock.advance(Duration.ofMillis(100));
+            clock.advance(Duration.ofMillis(200));
         }
 
         List<Rollouts.RolloutBox> pushed = boxes(r.id(), BoxState.PUSHED);
