@@ -280,7 +280,7 @@ public final class ProvisioningServer implements AutoCloseable {
             modules.add(new AdminApi(presence));
             rolloutDriver = new RolloutDriver(database, context.rollouts(), context.services(), context.engine(),
                     context.audit(), metrics, String.format("instance-%08x", random.nextInt()), rolloutSettings);
-            modules.add(new net.otb.server.api.RolloutApi(rolloutDriver));
+            modules.add(new net.otb.server.api.RolloutApi(rolloutDriver, presence));
             modules.add(new net.otb.server.api.ConsoleApi(presence, rolloutDriver));
             modules.addAll(extraModules);
             if (loadServiceModules) {

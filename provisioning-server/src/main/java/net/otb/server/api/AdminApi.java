@@ -181,7 +181,7 @@ public final class AdminApi implements ApiModule {
     }
 
     private ApiResponse registerDevice(ApiRequest request, Tx tx) throws SQLException {
-        NewDevice body = request.body(NewDevice.class);
+        NewDevice body = request.strictBody(NewDevice.class);
         if (context.catalog().model(body.model()).isEmpty()) {
             throw Problems.invalidField("model", "model must be one of "
                     + context.catalog().models().stream().map(Catalog.DeviceModel::name).toList() + ", got " + body.model());
@@ -203,7 +203,7 @@ public final class AdminApi implements ApiModule {
 
     private ApiResponse revoke(ApiRequest request, Tx tx) throws SQLException {
         String serial = request.pathParam("serial");
-        String reason = request.hasBody() ? Optional.ofNullable(request.body(Revocation.class).reason()).orElse("revoked by an operator")
+        String reason = request.hasBody() ? Optional.ofNullable(request.strictBody(Revocation.class).reason()).orElse("revoked by an operator")
                 : "revoked by an operator";
         String certificateSerial = context.engine().revokeDevice(tx, serial, reason, actor(request));
         if (certificateSerial != null) {
@@ -222,7 +222,7 @@ public final class AdminApi implements ApiModule {
     }
 
     private ApiResponse createService(ApiRequest request, Tx tx) throws SQLException {
-        NewService body = request.body(NewService.class);
+        NewService body = request.strictBody(NewService.class);
         Service service = context.engine().createService(tx, new DesiredStateEngine.NewService(body.serviceName(),
                 body.account(), body.offer(), ServiceStatus.fromWire(body.status()), body.serviceIp(), body.deviceId()),
                 actor(request));
@@ -230,14 +230,14 @@ public final class AdminApi implements ApiModule {
     }
 
     private ApiResponse changeOffer(ApiRequest request, Tx tx) throws SQLException {
-        OfferChange body = request.body(OfferChange.class);
+        OfferChange body = request.strictBody(OfferChange.class);
         DesiredProfile profile = context.engine().setDesiredOffer(tx, request.pathParam("serviceName"), body.offer(),
                 actor(request));
         return ApiResponse.ok(profile);
     }
 
     private ApiResponse changeOffers(ApiRequest request, Tx tx) throws SQLException {
-        OfferChanges body = request.body(OfferChanges.class);
+        OfferChanges body = request.strictBody(OfferChanges.class);
         List<String> names = body.serviceNames() != null ? body.serviceNames()
                 : context.services().namesByOffer(tx, body.fromOffer(), ServiceStatus.ACTIVE, body.limit());
         DesiredStateEngine.OfferChanges changes = context.engine().setDesiredOffers(tx, names, body.offer(),
@@ -246,7 +246,7 @@ public final class AdminApi implements ApiModule {
     }
 
     private ApiResponse bind(ApiRequest request, Tx tx) throws SQLException {
-        Binding body = request.body(Binding.class);
+        Binding body = request.strictBody(Binding.class);
         String name = request.pathParam("serviceName");
         context.engine().bindService(tx, name, body.deviceId(), actor(request));
         return ApiResponse.ok(view(tx, context.services().find(tx, name).orElseThrow()));

@@ -134,11 +134,45 @@ public record ApiRequest(String method, String path, Map<String, String> pathPar
      * @throws ProblemException 400 naming the field when the body is missing, malformed or invalid
      */
     public <T> T body(Class<T> type) {
+        return read(type, false);
+    }
+
+    /**
+     * {@link #body} that refuses a field {@code type} does not have (400 naming it), for bodies where a misspelt
+     * field silently replaced by its default would change what is done (the admin bodies).
+     */
+    public <T> T strictBody(Class<T> type) {
+        return read(type, true);
+    }
+
+    private <T> T read(Class<T> type, boolean strict) {
         if (!hasBody()) {
             throw Problems.badRequest("a JSON body is required");
         }
         try {
-            T value = ApiJson.mapper().readValue(body, type);
+            com.fasterxml.jackson.databind.ObjectReader reader = ApiJson.mapper().readerFor(type);
+            if (strict && type.isRecord()) {
+                // before the mapping: a record validates in its constructor, which Jackson runs before it looks at
+                // the fields it did not use, so a misspelt required field would read "x is required"
+                JsonNode tree = ApiJson.mapper().readTree(body);
+                if (tree != null && tree.isObject()) {
+                    java.util.Set<String> known = new java.util.TreeSet<>();
+                    for (java.lang.reflect.RecordComponent component : type.getRecordComponents()) {
+                        known.add(component.getName());
+                    }
+                    for (java.util.Iterator<String> names = tree.fieldNames(); names.hasNext(); ) {
+                        String name = names.next();
+                        if (!known.contains(name)) {
+                            throw Problems.invalidField(name, "unknown field " + name + "; the fields are "
+                                    + String.join(", ", known));
+                        }
+                    }
+                }
+            }
+            if (strict) {
+                reader = reader.with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+            }
+            T value = reader.readValue(body);
             if (value == null) {
                 throw Problems.badRequest("a JSON object is required, got null");
             }
@@ -146,6 +180,12 @@ public record ApiRequest(String method, String path, Map<String, String> pathPar
         } catch (ValueInstantiationException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             throw Problems.badRequest("invalid body: " + firstLine(cause.getMessage()));
+        } catch (com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException e) {
+            String field = fieldPath(e);
+            List<String> known = e.getKnownPropertyIds() == null ? List.of()
+                    : e.getKnownPropertyIds().stream().map(String::valueOf).sorted().toList();
+            throw Problems.invalidField(field, "unknown field " + field + (known.isEmpty() ? ""
+                    : "; the fields are " + String.join(", ", known)));
         } catch (InvalidFormatException e) {
             throw Problems.invalidField(fieldPath(e), "invalid value for " + fieldPath(e) + ": "
                     + firstLine(e.getOriginalMessage()));
@@ -154,6 +194,18 @@ public record ApiRequest(String method, String path, Map<String, String> pathPar
             throw field.isEmpty()
                     ? Problems.badRequest("the body must be a JSON object: " + firstLine(e.getOriginalMessage()))
                     : Problems.invalidField(field, "wrong type for " + field + ": " + firstLine(e.getOriginalMessage()));
+        } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
+            // a value the field's type cannot take (a time that is not one): name the field and the form it expects
+            String field = fieldPath(e);
+            if (field.isEmpty()) {
+                throw Problems.badRequest("malformed JSON: " + firstLine(e.getOriginalMessage()));
+            }
+            boolean time = false;
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                time |= t instanceof java.time.DateTimeException;
+            }
+            throw Problems.invalidField(field, "invalid value for " + field + ": " + firstLine(e.getOriginalMessage())
+                    + (time ? "; expected an ISO-8601 instant, e.g. 2026-06-01T10:00:00Z" : ""));
         } catch (JsonProcessingException e) {
             throw Problems.badRequest("malformed JSON: " + firstLine(e.getOriginalMessage()));
         } catch (IOException e) {

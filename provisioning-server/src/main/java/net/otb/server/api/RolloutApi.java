@@ -53,20 +53,38 @@ public final class RolloutApi implements ApiModule {
     public record RolloutView(long id, String name, String offer, String targetKind, String target, Integer canaryBoxes,
                               Integer canaryPercent, double growthFactor, int maxPerMinute, int abortFailurePercent,
                               long waveTimeoutSeconds, String state, String detail, int currentWave, int waveCount,
-                              int boxes, Map<String, Long> boxesByState, List<Wave> waves, String actor, Instant startAt,
+                              int boxes, Map<String, Long> boxesByState, List<Rollouts.FailureReason> failureReasons,
+                              List<Wave> waves, String actor, Instant startAt,
                               Instant createdAt, Instant updatedAt, Instant startedAt, Instant finishedAt,
                               Instant revertedAt, String leaseOwner, Instant leaseUntil) {
     }
 
+    /**
+     * A box of a rollout as the API lists it: its rollout state, and live beside it whether the box is connected now
+     * (on this instance or a live other) and whether it runs its service's desired generation (which goes on
+     * following the box's acks after the rollout ended).
+     */
+    public record BoxView(long rolloutId, String serviceName, String deviceId, int wave, BoxState state,
+                          String previousOffer, Long generation, Instant pushedAt, Instant finishedAt, String detail,
+                          boolean connected, boolean inSync, long appliedGeneration, long desiredGeneration) {
+    }
+
+    /** Optional body of a revert: {@code immediate} puts the boxes back at once rather than at the rollout's rate. */
+    public record RevertRequest(Boolean immediate) {
+    }
+
     /** Answer of a revert. */
-    public record RevertDone(long rolloutId, int reverted, int kept) {
+    public record RevertDone(long rolloutId, int reverted, int kept, List<Long> revertRollouts) {
     }
 
     private final RolloutDriver driver;
+    private final net.otb.server.cluster.Presence presence;
     private ServerContext context;
 
-    public RolloutApi(RolloutDriver driver) {
+    /** @param presence where the boxes' sessions are, for the {@code connected} of the box list */
+    public RolloutApi(RolloutDriver driver, net.otb.server.cluster.Presence presence) {
         this.driver = driver;
+        this.presence = presence;
     }
 
     @Override
@@ -74,7 +92,7 @@ public final class RolloutApi implements ApiModule {
         this.context = serverContext;
         Rollouts rollouts = serverContext.rollouts();
         router.post("/1.0/admin/rollouts", (request, tx) -> guard(() -> {
-            NewRollout body = request.body(NewRollout.class);
+            NewRollout body = request.strictBody(NewRollout.class);
             RolloutSpec spec;
             try {
                 spec = body.spec();
@@ -103,7 +121,8 @@ public final class RolloutApi implements ApiModule {
                 throw Problems.invalidField("state", e.getMessage());
             }
             Integer wave = request.query("wave").isPresent() ? request.intQuery("wave", 1, 1, Integer.MAX_VALUE) : null;
-            return ApiResponse.ok(rollouts.boxes(tx, id, wave, state, request.intQuery("limit", 100, 1, 10_000)));
+            return ApiResponse.ok(boxViews(tx, rollouts.boxes(tx, id, wave, state, request.intQuery("limit", 100, 1,
+                    10_000))));
         }));
         router.post("/1.0/admin/rollouts/{rolloutId}/pause", (request, tx) -> guard(() ->
                 ApiResponse.ok(view(tx, rollouts.pause(tx, id(request), AdminApi.actor(request))))));
@@ -113,8 +132,9 @@ public final class RolloutApi implements ApiModule {
                 ApiResponse.ok(view(tx, rollouts.cancel(tx, id(request), AdminApi.actor(request))))));
         router.post("/1.0/admin/rollouts/{rolloutId}/revert", (request, tx) -> guard(() -> {
             long id = id(request);
-            Rollouts.Reverted done = rollouts.revert(tx, id, AdminApi.actor(request));
-            return ApiResponse.ok(new RevertDone(id, done.reverted(), done.kept()));
+            boolean immediate = request.hasBody() && Boolean.TRUE.equals(request.strictBody(RevertRequest.class).immediate());
+            Rollouts.Reverted done = rollouts.revert(tx, id, AdminApi.actor(request), immediate);
+            return ApiResponse.ok(new RevertDone(id, done.reverted(), done.kept(), done.rollouts()));
         }));
     }
 
@@ -129,8 +149,35 @@ public final class RolloutApi implements ApiModule {
         return new RolloutView(r.id(), r.name(), r.offer(), r.targetKind().wire(), target, r.canaryBoxes(),
                 r.canaryPercent(), r.growthFactor(), r.maxPerMinute(), r.abortFailurePercent(),
                 r.waveTimeout().toSeconds(), r.state().wire(), r.detail(), r.currentWave(), r.waves(), r.boxes(),
-                rollouts.boxCounts(tx, r.id()), rollouts.waves(tx, r.id()), r.actor(), r.startAt(), r.createdAt(),
+                rollouts.boxCounts(tx, r.id()), rollouts.failureReasons(tx, r.id(), 3), rollouts.waves(tx, r.id()), r.actor(), r.startAt(), r.createdAt(),
                 r.updatedAt(), r.startedAt(), r.finishedAt(), r.revertedAt(), r.leaseOwner(), r.leaseUntil());
+    }
+
+    private List<BoxView> boxViews(Tx tx, List<Rollouts.RolloutBox> boxes) throws SQLException {
+        record Live(String ownerInstance, String appliedService, long appliedGeneration) {
+        }
+        Map<String, Live> live = new java.util.HashMap<>();
+        tx.query("SELECT id, owner_instance, applied_service, applied_generation FROM devices WHERE id = ANY(?)", row -> {
+            live.put(row.getString(1), new Live(row.getString(2), row.getString(3), row.getLong(4)));
+            return null;
+        }, tx.textArray(boxes.stream().map(Rollouts.RolloutBox::deviceId).toList()));
+        Map<String, Long> desired = new java.util.HashMap<>();
+        tx.query("SELECT name, desired_generation FROM services WHERE name = ANY(?)", row -> {
+            desired.put(row.getString(1), row.getLong(2));
+            return null;
+        }, tx.textArray(boxes.stream().map(Rollouts.RolloutBox::serviceName).toList()));
+        net.otb.server.cluster.Presence.View sessions = presence.read(tx);
+        List<BoxView> views = new ArrayList<>(boxes.size());
+        for (Rollouts.RolloutBox b : boxes) {
+            Live l = live.get(b.deviceId());
+            long applied = l != null && b.serviceName().equals(l.appliedService()) ? l.appliedGeneration() : 0;
+            long wanted = desired.getOrDefault(b.serviceName(), 0L);
+            views.add(new BoxView(b.rolloutId(), b.serviceName(), b.deviceId(), b.wave(), b.state(), b.previousOffer(),
+                    b.generation(), b.pushedAt(), b.finishedAt(), b.detail(),
+                    l != null && sessions.connected(b.deviceId(), l.ownerInstance()), applied == wanted && wanted > 0,
+                    applied, wanted));
+        }
+        return views;
     }
 
     private static long id(ApiRequest request) {
@@ -160,7 +207,8 @@ public final class RolloutApi implements ApiModule {
                 case NOT_FOUND -> new ProblemException(404, "unknown-rollout", "Unknown rollout", e.getMessage());
                 case WRONG_STATE -> Problems.conflict("rollout-state", "Not allowed in this rollout state", e.getMessage());
                 case EMPTY_TARGET -> Problems.conflict("empty-rollout", "Nothing to roll out", e.getMessage());
-                case INVALID -> Problems.badRequest(e.getMessage());
+                case INVALID -> e.field() == null ? Problems.badRequest(e.getMessage())
+                        : Problems.invalidField(e.field(), e.getMessage());
             };
         }
     }

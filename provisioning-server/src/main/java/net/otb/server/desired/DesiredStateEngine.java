@@ -227,6 +227,64 @@ public final class DesiredStateEngine {
         return new OfferChanges(offer.name(), profiles, devicesToTell);
     }
 
+    /**
+     * A desired change to take back: {@code serviceName} is still at {@code generation}, and {@code offer} is the offer
+     * it had before that generation.
+     */
+    public record Withdrawal(String serviceName, long generation, String offer) {
+    }
+
+    /**
+     * Takes back desired changes that their boxes have not applied (a rollout that aborts or is cancelled): each
+     * service still at the withdrawal's generation, read from its locked row, gets a new generation on the offer it
+     * had before, through {@link #setDesiredOffers} (its open push task superseded, its box told after the commit), so
+     * a box that was offline gets the offer it has when it reconnects. A service whose generation moved on since (another
+     * change) is left alone: that later change is not the caller's to take back. Generations stay monotonic: the box
+     * never sees an older generation, it sees a newer one with the old rates.
+     *
+     * @return the services taken back, in name order
+     * @throws DesiredStateException UNKNOWN_OFFER when an offer to put back left the catalog
+     */
+    public List<String> withdraw(Tx tx, List<Withdrawal> withdrawals, String actor) throws SQLException {
+        if (withdrawals.isEmpty()) {
+            return List.of();
+        }
+        Map<String, Withdrawal> byName = new HashMap<>();
+        for (Withdrawal w : withdrawals) {
+            byName.put(w.serviceName(), w);
+        }
+        Map<String, List<String>> byOffer = new java.util.TreeMap<>();
+        List<String> taken = new ArrayList<>();
+        for (Service service : services.lockAll(tx, byName.keySet())) {
+            Withdrawal w = byName.get(service.name());
+            if (service.desiredGeneration() == w.generation() && w.offer() != null) {
+                byOffer.computeIfAbsent(w.offer(), o -> new ArrayList<>()).add(service.name());
+                taken.add(service.name());
+            }
+        }
+        for (Map.Entry<String, List<String>> group : byOffer.entrySet()) {
+            setDesiredOffers(tx, group.getValue(), group.getKey(), actor);
+        }
+        return taken;
+    }
+
+    /**
+     * Closes as superseded every profile task in {@code error} whose box has since applied a later generation of the
+     * same service: the error no longer describes the box (a revert or a later change put it right), and it would
+     * stay among the push errors an operator is asked to look at. One set-based statement over the tasks in error
+     * (indexed by state); the box's applied generation is what its acks recorded.
+     *
+     * @return how many tasks were closed
+     */
+    public int closeErrorsSupersededByApplied(Tx tx) throws SQLException {
+        Instant now = tx.now();
+        return tx.update("UPDATE push_tasks SET state = ?, outcome = 'superseded', detail = ?, updated_at = ?, done_at = ? "
+                + "WHERE state = ? AND kind = ? AND EXISTS (SELECT 1 FROM devices d WHERE d.id = push_tasks.device_id "
+                + "AND d.applied_service = push_tasks.service_name AND d.applied_generation > push_tasks.generation)",
+                TaskState.DONE, "superseded by a later generation that the box applied", now, now, TaskState.ERROR,
+                TaskKind.PROFILE);
+    }
+
     /** {@link #bindService(Tx, String, String, String)} by the {@code system} actor. */
     public void bindService(Tx tx, String serviceName, String newDeviceId) throws SQLException {
         bindService(tx, serviceName, newDeviceId, "system");

@@ -42,7 +42,6 @@ public final class FleetGauges {
         metrics.gauges("otb_fleet_services", "services with a box, by the box's model and sync (in_sync, behind: "
                 + "the box's applied generation is not the service's desired one)", () -> fleet.read().services());
         metrics.gauges("otb_fleet_tasks", "push tasks, by state (todo, doing, done, error)", () -> fleet.read().tasks());
-        metrics.gauges("otb_rollouts", "rollouts, by state", () -> fleet.read().rollouts());
         metrics.gauge("otb_instances_live", "instances whose lease runs (0 on H2, which has one instance and no lease)",
                 () -> fleet.read().liveInstances());
         metrics.gauges("otb_instance_lease_remaining_seconds", "seconds left on each instance's lease (negative: "

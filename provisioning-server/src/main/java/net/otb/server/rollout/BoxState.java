@@ -7,7 +7,8 @@ import net.otb.server.store.Tx;
  * no answer yet; {@code applied}: the box applied it; {@code failed}: it reported {@code rejected} or
  * {@code rolledBack}; {@code superseded}: its service changed again (another change, another box) before it
  * answered; {@code skipped}: when its turn came it was no longer active, bound to that box, or was on the offer
- * already; {@code reverted}: put back on its previous offer by a revert.
+ * already; {@code reverted}: put back on its previous offer by a revert; {@code withdrawn}: pushed, but the rollout
+ * ended (aborted, cancelled) before the box applied it, and its change was taken back.
  */
 public enum BoxState implements Tx.Wire {
     PENDING("pending"),
@@ -16,7 +17,8 @@ public enum BoxState implements Tx.Wire {
     FAILED("failed"),
     SUPERSEDED("superseded"),
     SKIPPED("skipped"),
-    REVERTED("reverted");
+    REVERTED("reverted"),
+    WITHDRAWN("withdrawn");
 
     private final String wire;
 

@@ -60,6 +60,9 @@ public final class RolloutDriver implements AutoCloseable {
     /** Most boxes pushed by one tick of one rollout: one bulk transaction. */
     static final int MAX_PUSH_PER_TICK = 1_000;
 
+    /** How often the fleet-wide gauges (push tasks in error, services out of sync) are counted again. */
+    static final Duration FLEET_GAUGES_EVERY = Duration.ofSeconds(5);
+
     /** How long a finished rollout's box counts stay in {@code /metrics}. */
     static final Duration METRICS_RETENTION = Duration.ofDays(1);
 
@@ -72,6 +75,10 @@ public final class RolloutDriver implements AutoCloseable {
     private final Settings settings;
     private final java.util.concurrent.atomic.AtomicLong ticks = new java.util.concurrent.atomic.AtomicLong();
     private volatile Map<String, Long> gauges = Map.of();
+    private volatile Map<String, Long> rolloutsByState = Map.of();
+    /** Push tasks in error, services out of sync: fleet aggregates, read at most every {@link #FLEET_GAUGES_EVERY}. */
+    private volatile long[] fleetGauges = {0, 0};
+    private volatile Instant fleetGaugesAt;
     private ScheduledExecutorService executor;
 
     public RolloutDriver(Database database, Rollouts rollouts, Services services, DesiredStateEngine engine,
@@ -84,6 +91,12 @@ public final class RolloutDriver implements AutoCloseable {
         this.instanceId = instanceId;
         this.settings = settings;
         metrics.gauges("otb_rollout_boxes", "boxes of each open or recent rollout, by state", () -> gauges);
+        metrics.gauges("otb_rollouts", "rollouts by state, every state listed (the ended ones since the store began: "
+                + "alert on an increase of aborted)", () -> rolloutsByState);
+        metrics.gauge("otb_push_tasks_error", "push tasks in error: a box rejected a profile or kept rolling it back",
+                () -> fleetGauges[0]);
+        metrics.gauge("otb_services_out_of_sync", "services bound to a box that does not run their desired generation",
+                () -> fleetGauges[1]);
     }
 
     /** The name this instance holds leases under. */
@@ -136,6 +149,13 @@ public final class RolloutDriver implements AutoCloseable {
                 LOG.warn("event=rollout.tick_failed rollout={} instance={} error={}", id, LogFields.value(instanceId),
                     LogFields.value(e.toString()));
             }
+        }
+        try {
+            // push errors that a later applied generation put right (a revert, a take-back) leave the error list
+            database.inTransaction(engine::closeErrorsSupersededByApplied);
+        } catch (RuntimeException e) {
+            LOG.warn("event=rollout.close_superseded_errors_failed instance={} error={}", LogFields.value(instanceId),
+                    LogFields.value(e.toString()));
         }
         refreshGauges();
         ticks.incrementAndGet();
@@ -208,7 +228,7 @@ public final class RolloutDriver implements AutoCloseable {
             audit.append(tx, r.driverActor(), "rollout.waveStarted", null, null, null, "rollout " + id + ": wave " + w
                     + " of " + r.waves() + " (" + wave.size() + " boxes)");
         }
-        refresh(tx, r, w);
+        rollouts.refresh(tx, r.id(), w);
         Map<String, Long> counts = waveCounts(tx, id, w);
         long failed = counts.get(BoxState.FAILED.wire());
         long considered = wave.size() - counts.get(BoxState.SKIPPED.wire()) - counts.get(BoxState.SUPERSEDED.wire());
@@ -253,32 +273,26 @@ public final class RolloutDriver implements AutoCloseable {
     private void abort(Tx tx, Rollout r, String detail, Map<String, Long> counts) throws SQLException {
         rollouts.finish(tx, r, RolloutState.ABORTED, detail);
         audit.append(tx, r.driverActor(), "rollout.aborted", null, null, null, "rollout " + r.id() + ": " + detail
-                + "; boxes not pushed stay as they are");
+                + "; boxes not reached stay as they were, the change of those that had not applied it is taken back");
         LOG.info("event=rollout.aborted rollout={} instance={} detail={}", r.id(), LogFields.value(instanceId),
                 LogFields.value(detail));
-    }
-
-    /**
-     * The rate: at most {@code quota} boxes in any {@code window}, the window being the longer of 1 s and the time one
-     * box takes at the rate, so that {@code maxPerMinute} holds over any minute and pushes stay spread.
-     */
-    static long allowance(int maxPerMinute, long pushedInWindow) {
-        long quota = Math.max(1, (long) Math.floor(maxPerMinute * window(maxPerMinute).toMillis() / 60_000.0));
-        return Math.max(0, quota - pushedInWindow);
-    }
-
-    static Duration window(int maxPerMinute) {
-        return Duration.ofMillis(Math.max(1_000, (60_000 + maxPerMinute - 1) / maxPerMinute));
     }
 
     private void push(Tx tx, Rollout r, int w, long pending, Instant now) throws SQLException {
         if (pending == 0) {
             return;
         }
-        long recent = tx.queryLong("SELECT COUNT(*) FROM rollout_boxes WHERE rollout_id = ? AND pushed_at > ?", r.id(),
-                now.minus(window(r.maxPerMinute())));
-        long allowed = Math.min(Math.min(pending, MAX_PUSH_PER_TICK), allowance(r.maxPerMinute(), recent));
+        // the rate (docs/operations.md#staged-rollouts): a token bucket kept in the rollout's row
+        TokenBucket bucket = tx.queryOne("SELECT rate_tokens, rate_at FROM rollouts WHERE id = ?", row -> {
+            double tokens = row.getDouble(1);
+            Instant at = row.wasNull() ? null : Tx.instant(row, "rate_at");
+            return java.util.Optional.ofNullable(at == null ? null : new TokenBucket(tokens, at));
+        }, r.id()).flatMap(b -> b).orElse(null);
+        bucket = bucket == null ? TokenBucket.start(r.maxPerMinute(), now) : bucket.refill(r.maxPerMinute(), now);
+        long allowed = Math.min(Math.min(pending, MAX_PUSH_PER_TICK), bucket.available());
         if (allowed == 0) {
+            tx.update("UPDATE rollouts SET rate_tokens = ?, rate_at = ? WHERE id = ?", bucket.tokens(), bucket.at(),
+                    r.id());
             return;
         }
         List<Rollouts.RolloutBox> next = rollouts.boxes(tx, r.id(), w, BoxState.PENDING, (int) allowed);
@@ -286,6 +300,10 @@ public final class RolloutDriver implements AutoCloseable {
         for (Service s : services.lockAll(tx, next.stream().map(Rollouts.RolloutBox::serviceName).toList())) {
             locked.put(s.name(), s);
         }
+        // an order opened on a service since the rollout was created wins: the service's row is locked above, and an
+        // order locks it too before it opens its migration, so the two never interleave
+        java.util.Set<String> ordered = new java.util.HashSet<>(tx.query("SELECT open_service FROM migrations "
+                + "WHERE open_service = ANY(?)", row -> row.getString(1), tx.textArray(locked.keySet())));
         List<String> names = new ArrayList<>();
         Map<String, String> previous = new HashMap<>();
         List<Object[]> skipped = new ArrayList<>();
@@ -294,7 +312,8 @@ public final class RolloutDriver implements AutoCloseable {
             String why = s == null ? "the service no longer exists"
                     : s.status() != ServiceStatus.ACTIVE ? "the service is " + s.status().wire()
                     : !box.deviceId().equals(s.deviceId()) ? "the service moved to box " + s.deviceId()
-                    : s.offer().equals(r.offer()) ? "the service is on " + r.offer() + " already" : null;
+                    : s.offer().equals(r.offer()) ? "the service is on " + r.offer() + " already"
+                    : ordered.contains(s.name()) ? "an order is open on the service (left to the order system)" : null;
             if (why != null) {
                 skipped.add(new Object[] {now, why, r.id(), box.serviceName()});
             } else {
@@ -313,53 +332,12 @@ public final class RolloutDriver implements AutoCloseable {
             tx.batch("UPDATE rollout_boxes SET state = 'pushed', previous_offer = ?, generation = ?, pushed_at = ? "
                     + "WHERE rollout_id = ? AND service_name = ?", pushed);
         }
-        tx.update("UPDATE rollouts SET updated_at = ? WHERE id = ?", now, r.id());
+        bucket = bucket.take(names.size());
+        tx.update("UPDATE rollouts SET updated_at = ?, rate_tokens = ?, rate_at = ? WHERE id = ?", now, bucket.tokens(),
+                bucket.at(), r.id());
         audit.append(tx, r.driverActor(), "rollout.pushed", null, null, null, "rollout " + r.id() + ": wave " + w + ", "
                 + names.size() + " boxes set to " + r.offer() + (skipped.isEmpty() ? "" : ", " + skipped.size()
                 + " skipped"));
-    }
-
-    /**
-     * Reads the answers of the wave's pushed boxes: a rollback report or an {@code error} task (rejected, rolled
-     * back too often) fails the box; its applied report, or the box reporting that generation in force, applies
-     * it; a service changed again (another generation, another box) supersedes it.
-     */
-    private void refresh(Tx tx, Rollout r, int w) throws SQLException {
-        record Seen(String name, long generation, Long desired, String serviceDevice, String boxDevice, String taskState,
-                    String outcome, int rollbacks, String taskDetail, String appliedService, long appliedGeneration) {
-        }
-        List<Seen> seen = tx.query("SELECT b.service_name, b.generation, s.desired_generation, s.device_id, b.device_id, "
-                + "t.state, t.outcome, t.rollbacks, t.detail, d.applied_service, d.applied_generation "
-                + "FROM rollout_boxes b LEFT JOIN services s ON s.name = b.service_name "
-                + "LEFT JOIN push_tasks t ON t.device_id = b.device_id AND t.service_name = b.service_name "
-                + "AND t.kind = 'profile' AND t.generation = b.generation "
-                + "LEFT JOIN devices d ON d.id = b.device_id "
-                + "WHERE b.rollout_id = ? AND b.wave = ? AND b.state = 'pushed'", row -> new Seen(row.getString(1),
-                row.getLong(2), Tx.nullableLong(row, "desired_generation"), row.getString(4), row.getString(5),
-                row.getString(6), row.getString(7), row.getInt(8), row.getString(9), row.getString(10), row.getLong(11)),
-                r.id(), w);
-        Instant now = tx.now();
-        List<Object[]> changes = new ArrayList<>();
-        for (Seen s : seen) {
-            BoxState next = null;
-            String detail = null;
-            if (s.rollbacks() > 0 || "error".equals(s.taskState())) {
-                next = BoxState.FAILED;
-                detail = (s.outcome() == null || s.rollbacks() > 0 && !"error".equals(s.taskState()) ? "rolledBack"
-                        : s.outcome()) + (s.taskDetail() == null ? "" : ": " + s.taskDetail());
-            } else if (("done".equals(s.taskState()) && "applied".equals(s.outcome()))
-                    || (s.name().equals(s.appliedService()) && s.appliedGeneration() == s.generation())) {
-                next = BoxState.APPLIED;
-            } else if (s.desired() == null || s.desired() != s.generation() || !s.boxDevice().equals(s.serviceDevice())) {
-                next = BoxState.SUPERSEDED;
-                detail = "its service changed again before the box answered";
-            }
-            if (next != null) {
-                changes.add(new Object[] {next, now, Rollouts.cut(detail), r.id(), s.name()});
-            }
-        }
-        tx.batch("UPDATE rollout_boxes SET state = ?, finished_at = ?, detail = ? WHERE rollout_id = ? "
-                + "AND service_name = ?", changes);
     }
 
     private static Map<String, Long> waveCounts(Tx tx, long id, int w) throws SQLException {
@@ -389,6 +367,25 @@ public final class RolloutDriver implements AutoCloseable {
             all.forEach((id, counts) -> counts.forEach((state, n) ->
                     series.put("rollout=\"" + id + "\",state=\"" + state + "\"", n)));
             gauges = series;
+            Map<String, Long> states = new LinkedHashMap<>();
+            for (RolloutState s : RolloutState.values()) {
+                states.put("state=\"" + s.wire() + "\"", 0L);
+            }
+            database.inTransaction(tx -> tx.query("SELECT state, COUNT(*) FROM rollouts GROUP BY state", row -> {
+                states.put("state=\"" + row.getString(1) + "\"", row.getLong(2));
+                return null;
+            }));
+            rolloutsByState = states;
+            Instant now = java.time.Instant.now(database.clock());
+            if (fleetGaugesAt == null || !now.isBefore(fleetGaugesAt.plus(FLEET_GAUGES_EVERY))) {
+                // aggregates, as GET /1.0/admin/fleet counts them (docs/operations.md#metrics-get-metrics-prometheus-text)
+                fleetGauges = database.inTransaction(tx -> new long[] {
+                    tx.queryLong("SELECT COUNT(*) FROM push_tasks WHERE state = 'error'"),
+                    tx.queryLong("SELECT COUNT(*) FROM services s JOIN devices d ON d.id = s.device_id "
+                            + "WHERE d.applied_service IS NULL OR d.applied_service <> s.name "
+                            + "OR d.applied_generation <> s.desired_generation")});
+                fleetGaugesAt = now;
+            }
         } catch (RuntimeException e) {
             LOG.debug("rollout gauges not refreshed: {}", e.toString());
         }

@@ -16,13 +16,25 @@ public final class RolloutException extends RuntimeException {
     }
 
     private final Reason reason;
+    private final String field;
 
     public RolloutException(Reason reason, String message) {
+        this(reason, null, message);
+    }
+
+    /** @param field the request's field at fault, or null */
+    public RolloutException(Reason reason, String field, String message) {
         super(message);
         this.reason = reason;
+        this.field = field;
     }
 
     public Reason reason() {
         return reason;
+    }
+
+    /** The request's field at fault, or null. */
+    public String field() {
+        return field;
     }
 }

@@ -17,6 +17,8 @@ import net.otb.server.desired.AuditLog;
 import net.otb.server.desired.DesiredStateEngine;
 import net.otb.server.desired.DesiredStateException;
 import net.otb.server.device.ServiceStatus;
+import net.otb.server.store.Database;
+import net.otb.server.store.RetryableConflict;
 import net.otb.server.store.Tx;
 
 /**
@@ -32,8 +34,18 @@ public final class Rollouts {
                              String detail) {
     }
 
-    /** What a revert did: boxes put back, and boxes left because their service changed since. */
-    public record Reverted(int reverted, int kept) {
+    /** A reason boxes of a rollout failed for, and how many. */
+    public record FailureReason(String reason, long boxes) {
+    }
+
+    /**
+     * What a revert did: boxes put back (or, for a completed rollout, to be put back by the staged rollouts named),
+     * and boxes left because their service changed since.
+     */
+    public record Reverted(int reverted, int kept, List<Long> rollouts) {
+        public Reverted {
+            rollouts = List.copyOf(rollouts);
+        }
     }
 
     static final String COLUMNS = "id, name, to_offer, target_kind, target_value, canary_boxes, canary_percent, "
@@ -43,6 +55,9 @@ public final class Rollouts {
 
     private static final String BOX_COLUMNS = "rollout_id, service_name, device_id, wave, state, previous_offer, "
             + "generation, pushed_at, finished_at, detail";
+
+    /** What a failed box's detail gets once its change is taken back. */
+    private static final String TAKEN_BACK = "; the change was taken back (rollout ";
 
     private final Supplier<Catalog> catalog;
     private final DesiredStateEngine engine;
@@ -57,14 +72,26 @@ public final class Rollouts {
     /**
      * Creates a rollout: resolves its target to the active services bound to a box, not on the offer already and in
      * no other open rollout (those are left out, and the detail says how many), splits them into waves in name
-     * order, and stores it {@code scheduled}. Nothing is pushed before the driver starts it.
+     * order, and stores it {@code scheduled}. Nothing is pushed before the driver starts it. One open rollout per
+     * service is the database's rule: each box row holds its service in {@code open_service}, a unique key, until the
+     * rollout ends; a rollout created at the same moment that took a service first makes this insert fail, and the
+     * creation runs again ({@link RetryableConflict}), leaving that service out.
      *
      * @throws DesiredStateException UNKNOWN_OFFER, UNKNOWN_MODEL, UNKNOWN_SERVICE (a named service that does not exist)
      * @throws RolloutException EMPTY_TARGET, INVALID (more than {@link RolloutTarget#MAX_BOXES} boxes)
      */
     public Rollout create(Tx tx, RolloutSpec spec, String actor) throws SQLException {
+        return create(tx, spec, actor, false);
+    }
+
+    /** @param revert a revert's rollout: its offer is the one the services had, a legacy one included */
+    private Rollout create(Tx tx, RolloutSpec spec, String actor, boolean revert) throws SQLException {
         Catalog.Offer offer = catalog.get().offer(spec.offer()).orElseThrow(() -> new DesiredStateException(
                 DesiredStateException.Reason.UNKNOWN_OFFER, "no offer " + spec.offer()));
+        if (offer.legacy() && !revert) {
+            throw new RolloutException(RolloutException.Reason.INVALID, "offer", offer.name() + " is a legacy offer: "
+                    + "no service may move to it (the target offer must be orderable)");
+        }
         RolloutTarget target = spec.target();
         record Candidate(String name, String offer, String status, String deviceId) {
         }
@@ -97,32 +124,49 @@ public final class Rollouts {
             }
             default -> throw new IllegalStateException("unknown target kind " + target.kind());
         }
-        Set<String> busy = new HashSet<>(tx.query("SELECT b.service_name FROM rollout_boxes b JOIN rollouts r "
-                + "ON r.id = b.rollout_id WHERE r.state IN (?, ?, ?) AND b.state IN (?, ?)", row -> row.getString(1),
-                RolloutState.SCHEDULED, RolloutState.RUNNING, RolloutState.PAUSED, BoxState.PENDING, BoxState.PUSHED));
+        // a read to leave out what other rollouts hold; the key on open_service is what enforces it (see below)
+        Set<String> busy = new HashSet<>(tx.query("SELECT open_service FROM rollout_boxes WHERE open_service IS NOT NULL",
+                row -> row.getString(1)));
+        // an order in progress (an open migration: ordered, paid and awaiting its box, shipped) is the order system's:
+        // a rollout never changes that service under it (docs/operations.md#staged-rollouts)
+        Set<String> ordered = new HashSet<>(tx.query("SELECT open_service FROM migrations WHERE open_service IS NOT NULL",
+                row -> row.getString(1)));
         List<Candidate> chosen = new ArrayList<>();
         int left = 0;
+        Map<String, List<String>> why = new LinkedHashMap<>();
         for (Candidate c : found) {
-            if (c.deviceId() == null || !ServiceStatus.ACTIVE.wire().equals(c.status()) || c.offer().equals(offer.name())
-                    || busy.contains(c.name())) {
+            String reason = c.deviceId() == null ? "without a box"
+                    : !ServiceStatus.ACTIVE.wire().equals(c.status()) ? "not active"
+                    : c.offer().equals(offer.name()) ? "on " + offer.name() + " already"
+                    : busy.contains(c.name()) ? "in another open rollout"
+                    : ordered.contains(c.name()) ? "with an open order" : null;
+            if (reason != null) {
                 left++;
+                why.computeIfAbsent(reason, k -> new ArrayList<>()).add(c.name());
             } else {
                 chosen.add(c);
             }
         }
         if (chosen.isEmpty()) {
             throw new RolloutException(RolloutException.Reason.EMPTY_TARGET, "the target holds no active service bound "
-                    + "to a box, off " + offer.name() + " and in no other open rollout (" + found.size() + " found)");
+                    + "to a box, off " + offer.name() + ", in no other open rollout and with no open order ("
+                    + found.size() + " found" + (found.isEmpty() ? "" : ": " + leftOut(why)) + ")");
         }
         if (chosen.size() > RolloutTarget.MAX_BOXES) {
             throw new RolloutException(RolloutException.Reason.INVALID, "the target holds " + chosen.size()
                     + " boxes; a rollout takes at most " + RolloutTarget.MAX_BOXES);
         }
-        List<Integer> sizes = WavePlan.sizes(chosen.size(), spec.canaryBoxes(), spec.canaryPercent(), spec.growthFactor());
+        if (spec.canaryBoxes() != null && spec.canaryBoxes() > chosen.size() && !revert) {
+            throw new RolloutException(RolloutException.Reason.INVALID, "canaryBoxes", "canaryBoxes is "
+                    + spec.canaryBoxes() + " but the target holds " + chosen.size() + " boxes to change"
+                    + (left == 0 ? "" : " (" + left + " left out: " + leftOut(why) + ")"));
+        }
+        chosen = spread(tx, chosen, Candidate::deviceId);
+        List<Integer> sizes = WavePlan.sizes(chosen.size(), spec.canaryBoxes() == null ? null
+                : Math.min(spec.canaryBoxes(), chosen.size()), spec.canaryPercent(), spec.growthFactor());
         Instant now = tx.now();
         Instant startAt = spec.startAt() == null || spec.startAt().isBefore(now) ? now : spec.startAt();
-        String detail = left == 0 ? null : left + " services of the target left out (inactive, without a box, on "
-                + offer.name() + " already, or in another open rollout)";
+        String detail = left == 0 ? null : left + " services of the target left out: " + leftOut(why);
         long id = tx.insert("INSERT INTO rollouts (name, to_offer, target_kind, target_value, canary_boxes, canary_percent, "
                         + "growth_factor, max_per_minute, abort_failure_percent, wave_timeout_seconds, state, current_wave, "
                         + "waves, boxes, start_at, actor, detail, created_at, updated_at) "
@@ -137,17 +181,80 @@ public final class Rollouts {
             waveRows.add(new Object[] {id, w + 1, sizes.get(w), "pending"});
             for (int i = 0; i < sizes.get(w); i++) {
                 Candidate c = chosen.get(index++);
-                boxRows.add(new Object[] {id, c.name(), c.deviceId(), w + 1, BoxState.PENDING});
+                boxRows.add(new Object[] {id, c.name(), c.deviceId(), w + 1, BoxState.PENDING, c.name()});
             }
         }
         tx.batch("INSERT INTO rollout_waves (rollout_id, wave, size, state) VALUES (?, ?, ?, ?)", waveRows);
-        tx.batch("INSERT INTO rollout_boxes (rollout_id, service_name, device_id, wave, state) VALUES (?, ?, ?, ?, ?)",
-                boxRows);
+        try {
+            tx.batch("INSERT INTO rollout_boxes (rollout_id, service_name, device_id, wave, state, open_service) "
+                    + "VALUES (?, ?, ?, ?, ?, ?)", boxRows);
+        } catch (SQLException e) {
+            if (uniqueViolation(e)) {
+                // another rollout created at the same moment took some of these services first: the database refused
+                // the second; run the creation again, which now sees them held and leaves them out
+                throw new RetryableConflict("a concurrent rollout took some of the target's services");
+            }
+            throw e;
+        }
         audit.append(tx, actor, "rollout.created", null, null, null, "rollout " + id + " '" + spec.name() + "': "
                 + chosen.size() + " boxes to " + offer.name() + " in waves " + sizes + ", at most " + spec.maxPerMinute()
                 + "/min, abort above " + spec.abortFailurePercent() + " % failed or after " + spec.waveTimeout().toSeconds()
                 + " s per wave" + (detail == null ? "" : "; " + detail));
         return find(tx, id).orElseThrow();
+    }
+
+    /**
+     * The boxes in wave order: spread over their models and firmware, so that the canary and every wave sample each
+     * kind of box in proportion (a canary of one model tells nothing about the others). Within a kind, name order;
+     * the kinds are interleaved by each box's place within its kind ((k + ½) / n), ties by kind then name: the
+     * order is a pure function of the target, so a rollout's waves are the same whoever creates it, and shown by
+     * {@code GET …/boxes?wave=N}.
+     */
+    static <T> List<T> spread(Tx tx, List<T> boxes, java.util.function.Function<T, String> deviceOf) throws SQLException {
+        Map<String, String> kind = new java.util.HashMap<>();
+        tx.query("SELECT id, model, firmware FROM devices WHERE id = ANY(?)", row -> {
+            kind.put(row.getString(1), row.getString(2) + "/" + (row.getString(3) == null ? "" : row.getString(3)));
+            return null;
+        }, tx.textArray(boxes.stream().map(deviceOf).toList()));
+        Map<String, List<T>> byKind = new java.util.TreeMap<>();
+        for (T box : boxes) {
+            byKind.computeIfAbsent(kind.getOrDefault(deviceOf.apply(box), "?"), k -> new ArrayList<>()).add(box);
+        }
+        if (byKind.size() < 2) {
+            return boxes;
+        }
+        record Placed<T>(double key, String kind, int index, T box) {
+        }
+        List<Placed<T>> placed = new ArrayList<>(boxes.size());
+        byKind.forEach((k, members) -> {
+            for (int i = 0; i < members.size(); i++) {
+                placed.add(new Placed<>((i + 0.5) / members.size(), k, i, members.get(i)));
+            }
+        });
+        placed.sort(java.util.Comparator.<Placed<T>>comparingDouble(Placed::key).thenComparing(Placed::kind));
+        return placed.stream().map(Placed::box).toList();
+    }
+
+    /** "3 with an open order (svc-1, svc-2, svc-3), 9 on business.v1 already (svc-4, … and 4 more)". */
+    private static String leftOut(Map<String, List<String>> why) {
+        List<String> parts = new ArrayList<>();
+        why.forEach((reason, names) -> parts.add(names.size() + " " + reason + " (" + String.join(", ",
+                names.subList(0, Math.min(5, names.size()))) + (names.size() > 5 ? ", and " + (names.size() - 5)
+                + " more" : "") + ")"));
+        return String.join("; ", parts);
+    }
+
+    private static boolean uniqueViolation(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql) {
+                for (SQLException s = sql; s != null; s = s.getNextException()) {
+                    if (Database.isUniqueViolation(s)) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
     }
 
     private static String prefixed(String alias) {
@@ -186,6 +293,23 @@ public final class Rollouts {
                 + "WHERE rollout_id = ? ORDER BY wave", row -> new Wave(row.getInt(1), row.getInt(2), row.getString(3),
                 Tx.instant(row, "started_at"), Tx.instant(row, "deadline_at"), Tx.instant(row, "finished_at"),
                 counts.getOrDefault(row.getInt(1), zeroCounts())), id);
+    }
+
+    /**
+     * The most frequent reasons the rollout's boxes failed for (the box's own words: "rejected: HTB: …"), most boxes
+     * first, at most {@code limit}.
+     */
+    public List<FailureReason> failureReasons(Tx tx, long id, int limit) throws SQLException {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        tx.query("SELECT detail, COUNT(*) FROM rollout_boxes WHERE rollout_id = ? AND state = ? GROUP BY detail", row -> {
+            String detail = row.getString(1) == null ? "failed" : row.getString(1);
+            int taken = detail.indexOf(TAKEN_BACK);
+            counts.merge(taken < 0 ? detail : detail.substring(0, taken), row.getLong(2), Long::sum);
+            return null;
+        }, id, BoxState.FAILED);
+        return counts.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()
+                .thenComparing(Map.Entry.comparingByKey())).limit(limit)
+                .map(e -> new FailureReason(e.getKey(), e.getValue())).toList();
     }
 
     /** Boxes of the rollout by state, every state listed. */
@@ -254,7 +378,10 @@ public final class Rollouts {
         return find(tx, id).orElseThrow();
     }
 
-    /** Cancels an open rollout: boxes not pushed yet stay as they are; those pushed keep their new offer. */
+    /**
+     * Cancels an open rollout: boxes not pushed yet stay as they are; those that applied the change keep it (a revert
+     * puts them back); the change of those pushed that have not applied it is taken back.
+     */
     public Rollout cancel(Tx tx, long id, String actor) throws SQLException {
         Rollout r = lock(tx, id);
         requireState(r, "cancel", RolloutState.SCHEDULED, RolloutState.RUNNING, RolloutState.PAUSED);
@@ -265,23 +392,34 @@ public final class Rollouts {
     }
 
     /**
-     * Puts the boxes an aborted or cancelled rollout changed back on their previous desired offer (a new generation
-     * each, through the engine's bulk path), once. A box whose service changed again since the rollout changed it
+     * Puts the boxes an aborted or cancelled rollout changed (those that applied it: the others were taken back when it
+     * ended) back on their previous desired offer (a new generation each, through the engine's bulk path), once. A box whose service changed again since the rollout changed it
      * is left alone. Never done unless asked.
      */
     public Reverted revert(Tx tx, long id, String actor) throws SQLException {
+        return revert(tx, id, actor, true);
+    }
+
+    /**
+     * A revert at the rollout's rate ({@code immediate} false: a new staged rollout back, see {@link #revertStaged}),
+     * or at once; a completed rollout's revert is always staged.
+     */
+    public Reverted revert(Tx tx, long id, String actor, boolean immediate) throws SQLException {
         Rollout r = lock(tx, id);
-        requireState(r, "revert", RolloutState.ABORTED, RolloutState.CANCELLED);
+        requireState(r, "revert", RolloutState.ABORTED, RolloutState.CANCELLED, RolloutState.COMPLETED);
         if (r.revertedAt() != null) {
             throw new RolloutException(RolloutException.Reason.WRONG_STATE, "rollout " + id + " was reverted already at "
                     + r.revertedAt());
         }
+        if (r.state() == RolloutState.COMPLETED || !immediate) {
+            return revertStaged(tx, r, actor);
+        }
         List<RolloutBox> changed = tx.query("SELECT " + prefixed("b")
                         + " FROM rollout_boxes b JOIN services s ON s.name = b.service_name WHERE b.rollout_id = ? "
-                        + "AND b.state IN (?, ?, ?) AND s.desired_generation = b.generation ORDER BY b.service_name",
-                Rollouts::mapBox, id, BoxState.PUSHED, BoxState.APPLIED, BoxState.FAILED);
-        int kept = (int) tx.queryLong("SELECT COUNT(*) FROM rollout_boxes WHERE rollout_id = ? AND state IN (?, ?, ?)",
-                id, BoxState.PUSHED, BoxState.APPLIED, BoxState.FAILED) - changed.size();
+                        + "AND b.state = ? AND s.desired_generation = b.generation ORDER BY b.service_name",
+                Rollouts::mapBox, id, BoxState.APPLIED);
+        int kept = (int) tx.queryLong("SELECT COUNT(*) FROM rollout_boxes WHERE rollout_id = ? AND state = ?",
+                id, BoxState.APPLIED) - changed.size();
         Map<String, List<String>> byOffer = new LinkedHashMap<>();
         for (RolloutBox box : changed) {
             byOffer.computeIfAbsent(box.previousOffer(), o -> new ArrayList<>()).add(box.serviceName());
@@ -301,20 +439,153 @@ public final class Rollouts {
         tx.update("UPDATE rollouts SET reverted_at = ?, updated_at = ? WHERE id = ?", now, now, id);
         audit.append(tx, actor, "rollout.reverted", null, null, null, "rollout " + id + ": " + changed.size()
                 + " boxes put back on their previous offer, " + kept + " left (their service changed since)");
-        return new Reverted(changed.size(), kept);
+        return new Reverted(changed.size(), kept, List.of());
+    }
+
+    /**
+     * A staged revert (a completed rollout's, or one asked at the rate): the rollout is undone the way it was done, as
+     * a new staged rollout back (one per previous offer, usually one) of the boxes it changed whose service has not
+     * changed since, with the same canary, growth, rate and abort rules. Each is an ordinary rollout: it can be
+     * paused, aborts by its rules, takes back what it did not apply.
+     */
+    private Reverted revertStaged(Tx tx, Rollout r, String actor) throws SQLException {
+        List<RolloutBox> changed = tx.query("SELECT " + prefixed("b")
+                        + " FROM rollout_boxes b JOIN services s ON s.name = b.service_name WHERE b.rollout_id = ? "
+                        + "AND b.state = ? AND s.desired_generation = b.generation ORDER BY b.service_name",
+                Rollouts::mapBox, r.id(), BoxState.APPLIED);
+        int kept = (int) tx.queryLong("SELECT COUNT(*) FROM rollout_boxes WHERE rollout_id = ? AND state = ?",
+                r.id(), BoxState.APPLIED) - changed.size();
+        Map<String, List<String>> byOffer = new java.util.TreeMap<>();
+        for (RolloutBox box : changed) {
+            byOffer.computeIfAbsent(box.previousOffer(), o -> new ArrayList<>()).add(box.serviceName());
+        }
+        List<Long> created = new ArrayList<>();
+        int staged = 0;
+        for (Map.Entry<String, List<String>> group : byOffer.entrySet()) {
+            List<String> names = group.getValue();
+            Integer canary = r.canaryBoxes() == null ? null : Math.min(r.canaryBoxes(), names.size());
+            String name = "revert of rollout " + r.id() + (byOffer.size() > 1 ? " to " + group.getKey() : "");
+            Rollout back = create(tx, new RolloutSpec(name, RolloutTarget.services(names), group.getKey(), canary,
+                    canary == null ? r.canaryPercent() : null, r.growthFactor(), r.maxPerMinute(),
+                    r.abortFailurePercent(), r.waveTimeout(), null), actor, true);
+            created.add(back.id());
+            staged += back.boxes();
+        }
+        Instant now = tx.now();
+        tx.update("UPDATE rollouts SET reverted_at = ?, updated_at = ? WHERE id = ?", now, now, r.id());
+        audit.append(tx, actor, "rollout.reverted", null, null, null, "rollout " + r.id() + ": " + staged
+                + " boxes to be put back by the staged rollout(s) " + created + ", " + kept
+                + " left (their service changed since)");
+        return new Reverted(staged, kept, created);
+    }
+
+    /**
+     * Reads the answers of the wave's pushed boxes: a rollback report or an {@code error} task (rejected, rolled
+     * back too often) fails the box; its applied report, or the box reporting that generation in force, applies
+     * it; a service changed again (another generation, another box) supersedes it. Of one wave, or of all when
+     * {@code w} is null.
+     */
+    void refresh(Tx tx, long id, Integer w) throws SQLException {
+        record Seen(String name, long generation, Long desired, String serviceDevice, String boxDevice, String taskState,
+                    String outcome, int rollbacks, String taskDetail, String appliedService, long appliedGeneration) {
+        }
+        List<Seen> seen = tx.query("SELECT b.service_name, b.generation, s.desired_generation, s.device_id, b.device_id, "
+                + "t.state, t.outcome, t.rollbacks, t.detail, d.applied_service, d.applied_generation "
+                + "FROM rollout_boxes b LEFT JOIN services s ON s.name = b.service_name "
+                + "LEFT JOIN push_tasks t ON t.device_id = b.device_id AND t.service_name = b.service_name "
+                + "AND t.kind = 'profile' AND t.generation = b.generation "
+                + "LEFT JOIN devices d ON d.id = b.device_id "
+                + "WHERE b.rollout_id = ? AND b.state = 'pushed'" + (w == null ? "" : " AND b.wave = " + w.intValue()),
+                row -> new Seen(row.getString(1),
+                row.getLong(2), Tx.nullableLong(row, "desired_generation"), row.getString(4), row.getString(5),
+                row.getString(6), row.getString(7), row.getInt(8), row.getString(9), row.getString(10), row.getLong(11)),
+                id);
+        Instant now = tx.now();
+        List<Object[]> changes = new ArrayList<>();
+        for (Seen s : seen) {
+            BoxState next = null;
+            String detail = null;
+            if (s.rollbacks() > 0 || "error".equals(s.taskState())) {
+                next = BoxState.FAILED;
+                detail = (s.outcome() == null || s.rollbacks() > 0 && !"error".equals(s.taskState()) ? "rolledBack"
+                        : s.outcome()) + (s.taskDetail() == null ? "" : ": " + s.taskDetail());
+            } else if (("done".equals(s.taskState()) && "applied".equals(s.outcome()))
+                    || (s.name().equals(s.appliedService()) && s.appliedGeneration() == s.generation())) {
+                next = BoxState.APPLIED;
+            } else if (s.desired() == null || s.desired() != s.generation() || !s.boxDevice().equals(s.serviceDevice())) {
+                next = BoxState.SUPERSEDED;
+                detail = "its service changed again before the box answered";
+            }
+            if (next != null) {
+                changes.add(new Object[] {next, now, cut(detail), id, s.name()});
+            }
+        }
+        tx.batch("UPDATE rollout_boxes SET state = ?, finished_at = ?, detail = ? WHERE rollout_id = ? "
+                + "AND service_name = ?", changes);
     }
 
     void setState(Tx tx, long id, RolloutState state, String detail) throws SQLException {
         tx.update("UPDATE rollouts SET state = ?, detail = ?, updated_at = ? WHERE id = ?", state, cut(detail), tx.now(), id);
     }
 
-    /** Ends a rollout: its state, detail, finish time; the lease is released and the running wave closed. */
+    /**
+     * Ends a rollout: its state, detail, finish time; the lease is released, every service it held is free for another
+     * rollout, and the running wave closed ({@code done} when completed, {@code cancelled} when cancelled, {@code failed}
+     * when aborted); waves that never started are {@code cancelled}. An abort or a cancel first reads the last answers
+     * of the boxes pushed, then takes back, in this transaction, the desired change of every box that has not applied
+     * it (see {@link #takeBack}): boxes not reached stay exactly as they were, offline ones included.
+     */
     void finish(Tx tx, Rollout r, RolloutState state, String detail) throws SQLException {
         Instant now = tx.now();
+        if (state == RolloutState.ABORTED || state == RolloutState.CANCELLED) {
+            refresh(tx, r.id(), null);
+            takeBack(tx, r, state);
+        }
         tx.update("UPDATE rollouts SET state = ?, detail = ?, updated_at = ?, finished_at = ?, lease_owner = NULL, "
                 + "lease_until = NULL WHERE id = ?", state, cut(detail), now, now, r.id());
+        tx.update("UPDATE rollout_boxes SET open_service = NULL WHERE rollout_id = ? AND open_service IS NOT NULL", r.id());
         tx.update("UPDATE rollout_waves SET state = ?, finished_at = ? WHERE rollout_id = ? AND state = 'running'",
-                state == RolloutState.COMPLETED ? "done" : "failed", now, r.id());
+                state == RolloutState.COMPLETED ? "done" : state == RolloutState.CANCELLED ? "cancelled" : "failed", now,
+                r.id());
+        tx.update("UPDATE rollout_waves SET state = 'cancelled' WHERE rollout_id = ? AND state = 'pending'", r.id());
+    }
+
+    /**
+     * Takes back the rollout's change of every box pushed that has not applied it ({@code pushed}, or {@code failed}:
+     * it rejected or rolled back the change and runs its previous offer), through the engine: a new generation on its
+     * previous offer, so the box gets the offer it had, now or when it reconnects. A pushed box taken back is
+     * {@code withdrawn}; a failed one stays {@code failed} (the count the abort rule read), its detail says so. A box
+     * whose service changed again since is left alone ({@code superseded} when it was pushed).
+     */
+    private void takeBack(Tx tx, Rollout r, RolloutState state) throws SQLException {
+        List<RolloutBox> open = tx.query("SELECT " + BOX_COLUMNS + " FROM rollout_boxes WHERE rollout_id = ? "
+                + "AND state IN (?, ?) AND generation IS NOT NULL ORDER BY service_name", Rollouts::mapBox, r.id(),
+                BoxState.PUSHED, BoxState.FAILED);
+        if (open.isEmpty()) {
+            return;
+        }
+        List<DesiredStateEngine.Withdrawal> asked = open.stream().map(b -> new DesiredStateEngine.Withdrawal(
+                b.serviceName(), b.generation(), b.previousOffer())).toList();
+        String why = state == RolloutState.ABORTED ? "aborted" : "cancelled";
+        Set<String> taken = new HashSet<>(engine.withdraw(tx, asked, r.driverActor() + " (" + why + ")"));
+        Instant now = tx.now();
+        List<Object[]> rows = new ArrayList<>();
+        for (RolloutBox b : open) {
+            boolean back = taken.contains(b.serviceName());
+            if (b.state() == BoxState.PUSHED) {
+                rows.add(new Object[] {back ? BoxState.WITHDRAWN : BoxState.SUPERSEDED, now, back
+                        ? "the rollout was " + why + " before the box applied its change; put back on " + b.previousOffer()
+                        : "its service changed again before the box answered", r.id(), b.serviceName()});
+            } else if (back) {
+                rows.add(new Object[] {BoxState.FAILED, b.finishedAt() == null ? now : b.finishedAt(),
+                        cut((b.detail() == null ? "failed" : b.detail()) + TAKEN_BACK + why + ")"), r.id(),
+                        b.serviceName()});
+            }
+        }
+        tx.batch("UPDATE rollout_boxes SET state = ?, finished_at = ?, detail = ? WHERE rollout_id = ? "
+                + "AND service_name = ?", rows);
+        audit.append(tx, r.driverActor(), "rollout.withdrawn", null, null, null, "rollout " + r.id() + ": " + taken.size()
+                + " boxes that had not applied the change put back on their previous offer");
     }
 
     private static void requireState(Rollout r, String action, RolloutState... allowed) {

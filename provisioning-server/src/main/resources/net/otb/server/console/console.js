@@ -19,9 +19,15 @@ OTB.role = null;
 OTB.timeDelta = null;
 
 const REFRESH_MILLIS = 2000;
-const BOX_STATES = ['applied', 'failed', 'pushed', 'pending', 'superseded', 'skipped', 'reverted'];
+const BOX_STATES = ['applied', 'failed', 'pushed', 'pending', 'superseded', 'skipped', 'reverted', 'withdrawn'];
 const STATE_COLOURS = {applied: 'var(--applied)', failed: 'var(--failed)', pushed: 'var(--pushed)',
-  pending: 'var(--pending)', superseded: 'var(--other)', skipped: '#e3e6e9', reverted: 'var(--reverted)'};
+  pending: 'var(--pending)', superseded: 'var(--other)', skipped: '#e3e6e9', reverted: 'var(--reverted)',
+  withdrawn: 'var(--withdrawn)'};
+// a wave's label: red only for a wave that failed its abort rule; a cancelled wave is grey, not failed
+const WAVE_COLOURS = {failed: '#d4352c', cancelled: '#62707e', done: '#2e9d5b', running: '#2f7fe0'};
+// the rollouts (newest first) whose boxes the page lists beside their card
+const ROLLOUTS_WITH_BOXES = 3;
+const BOXES_SHOWN = 8;
 
 let refreshTimer = null;
 const recentSignatures = new Set();
@@ -254,7 +260,8 @@ function waveChart(rollout) {
         + `fill="${STATE_COLOURS[state]}"><title>wave ${w.wave}: ${n} ${state}</title></rect>`;
       x += segment;
     }
-    svg += `<text x="${x + 6}" y="${y + 13}" font-size="12" fill="#1b2733">${w.size} · ${esc(w.state)}</text>`;
+    svg += `<text x="${x + 6}" y="${y + 13}" font-size="12" fill="${WAVE_COLOURS[w.state] || '#1b2733'}" `
+      + `data-wave-state="${esc(w.state)}">${w.size} · ${esc(w.state)}</text>`;
   });
   return svg + '</svg>';
 }
@@ -275,7 +282,9 @@ function rolloutActions(r) {
   if (r.state === 'running' || r.state === 'scheduled' || r.state === 'paused') {
     buttons.push('cancel');
   }
-  if ((r.state === 'aborted' || r.state === 'cancelled') && !r.revertedAt) {
+  // revert only what changed something: a rollout whose boxes all were taken back has nothing to put back
+  if ((r.state === 'aborted' || r.state === 'cancelled' || r.state === 'completed') && !r.revertedAt
+    && (r.boxesByState.applied || 0) > 0) {
     buttons.push('revert');
   }
   const allowed = buttons.filter(b => granted('POST', `/admin/rollouts/${r.id}/${b}`));
@@ -286,26 +295,88 @@ function rolloutActions(r) {
     `<button type="button" data-action="${b}" data-rollout="${r.id}">${b}</button>`).join('') + '</div>';
 }
 
+// The rollout's top reasons for failed boxes, with how many boxes gave each.
+function failureReasons(r) {
+  if (!r.failureReasons || r.failureReasons.length === 0) {
+    return '';
+  }
+  return '<ul class="reasons">' + r.failureReasons.map(f =>
+    `<li><b>${f.boxes}</b> ${esc(f.reason)}</li>`).join('') + '</ul>';
+}
+
+// A few of the rollout's boxes, failed ones first: their state in the rollout, and live whether the box is
+// connected now and runs its service's desired generation (true after the rollout ended too).
+function boxTable(r, boxes) {
+  if (!boxes || boxes.length === 0) {
+    return '';
+  }
+  return `<details class="boxes" open><summary>boxes (${boxes.length} of ${r.boxes} shown)</summary>`
+    + '<table><thead><tr><th>service</th><th>box</th><th>wave</th><th>state</th><th>connected</th><th>in sync</th>'
+    + '<th>detail</th></tr></thead><tbody>'
+    + boxes.map(b => `<tr data-box="${esc(b.deviceId)}" data-connected="${b.connected}">`
+      + `<td><a href="#service=${encodeURIComponent(b.serviceName)}">${esc(b.serviceName)}</a></td>`
+      + `<td>${esc(b.deviceId)}</td><td>${b.wave}</td><td><span class="box-state ${esc(b.state)}">${esc(b.state)}</span></td>`
+      + `<td class="${b.connected ? 'online' : 'offline'}">${b.connected ? 'connected' : 'offline'}</td>`
+      + `<td>${b.inSync ? 'yes' : `no (${b.appliedGeneration}/${b.desiredGeneration})`}</td>`
+      + `<td>${esc(b.detail || '')}</td></tr>`).join('')
+    + '</tbody></table></details>';
+}
+
+async function rolloutBoxes(r) {
+  const failed = (r.boxesByState.failed || 0) > 0
+    ? await api('GET', `/1.0/admin/rollouts/${r.id}/boxes?state=failed&limit=${BOXES_SHOWN}`) : [];
+  const others = failed.length >= BOXES_SHOWN ? []
+    : await api('GET', `/1.0/admin/rollouts/${r.id}/boxes?limit=${BOXES_SHOWN}`);
+  const seen = new Set(failed.map(b => b.serviceName));
+  return failed.concat(others.filter(b => !seen.has(b.serviceName))).slice(0, BOXES_SHOWN);
+}
+
+// The current wave against its abort rule: its failed boxes, how many more would abort it, and when the rollout
+// should end at its rate (the boxes still pending, at maxPerMinute).
+function headline(r) {
+  const w = r.waves[r.currentWave - 1];
+  if (!w || r.state === 'completed' || r.state === 'cancelled') {
+    return '';
+  }
+  const failed = w.boxes.failed || 0;
+  const considered = w.size - (w.boxes.skipped || 0) - (w.boxes.superseded || 0);
+  // the rule: abort when failed × 100 > abortFailurePercent × considered
+  const abortAt = Math.floor(r.abortFailurePercent * considered / 100) + 1;
+  let text = `wave ${w.wave}: ${failed} failed of ${considered}, aborts at ${abortAt}`;
+  if (r.state === 'running' || r.state === 'scheduled' || r.state === 'paused') {
+    text += ` (${Math.max(0, abortAt - failed)} more)`;
+    const pending = r.boxesByState.pending || 0;
+    if (r.state === 'running' && pending > 0) {
+      text += `, ETA ${Math.ceil(pending / r.maxPerMinute)} min at ${r.maxPerMinute}/min`;
+    }
+  }
+  return `<span class="headline" data-headline="${r.id}">${esc(text)}</span>`;
+}
+
 async function loadRollouts() {
-  const list = await api('GET', '/1.0/admin/rollouts?limit=20');
+  const all = await api('GET', '/1.0/admin/rollouts?limit=20');
+  const hide = byId('hide-finished') && byId('hide-finished').checked;
+  const list = hide ? all.filter(r => r.state !== 'completed' && r.state !== 'cancelled' && r.state !== 'aborted') : all;
   const target = byId('rollout-list');
   if (list.length === 0) {
     target.innerHTML = '<p class="empty">no rollout yet</p>';
     return;
   }
-  target.innerHTML = legend() + list.map(r => {
+  const boxes = await Promise.all(list.slice(0, ROLLOUTS_WITH_BOXES).map(rolloutBoxes));
+  target.innerHTML = legend() + list.map((r, i) => {
     const applied = r.boxesByState.applied || 0;
     const share = r.boxes ? Math.round(100 * applied / r.boxes) : 0;
     return `<div class="rollout" data-rollout-id="${r.id}" data-state="${esc(r.state)}">`
       + `<div class="title"><b>#${r.id} ${esc(r.name)}</b><span class="state ${esc(r.state)}">${esc(r.state)}</span>`
       + `<span>${r.boxes} boxes → ${esc(r.offer)}</span><span>wave ${r.currentWave} of ${r.waveCount}</span>`
       + `<span class="progress"><span class="bar"><span style="width:${share}%"></span></span> ${applied} applied, `
-      + `${r.boxesByState.failed || 0} failed</span></div>`
+      + `${r.boxesByState.failed || 0} failed</span>${headline(r)}</div>`
       + (r.detail ? `<div class="detail">${esc(r.detail)}</div>` : '')
+      + failureReasons(r)
       + `<div class="detail">max ${r.maxPerMinute}/min, abort above ${r.abortFailurePercent} % failed or after `
       + `${r.waveTimeoutSeconds} s per wave; by ${esc(r.actor)}${r.leaseOwner ? ', driven by ' + esc(r.leaseOwner) : ''}`
       + `${r.revertedAt ? ', reverted ' + when(r.revertedAt) : ''}</div>`
-      + waveChart(r) + rolloutActions(r) + '</div>';
+      + waveChart(r) + boxTable(r, boxes[i]) + rolloutActions(r) + '</div>';
   }).join('');
 }
 
@@ -423,9 +494,15 @@ document.addEventListener('click', async event => {
   if (!button) {
     return;
   }
+  const action = button.dataset.action;
+  if ((action === 'revert' || action === 'cancel') && !window.confirm(action === 'revert'
+    ? `Revert rollout #${button.dataset.rollout}: put every box it changed back on its previous offer, as a new rollout at its rate?`
+    : `Cancel rollout #${button.dataset.rollout}: push nothing more, and take back what the boxes have not applied?`)) {
+    return;
+  }
   button.disabled = true;
   try {
-    await api('POST', `/1.0/admin/rollouts/${button.dataset.rollout}/${button.dataset.action}`);
+    await api('POST', `/1.0/admin/rollouts/${button.dataset.rollout}/${action}`);
     await refresh();
   } catch (e) {
     showFailure(`${button.dataset.action} refused: ${e.message}`);
@@ -453,6 +530,12 @@ byId('login-form').addEventListener('submit', event => {
 });
 
 byId('sign-out').addEventListener('click', () => showLogin('signed out'));
+
+byId('hide-finished').addEventListener('change', () => {
+  if (OTB.credential) {
+    loadRollouts().catch(e => showFailure('cannot read the API: ' + e.message));
+  }
+});
 
 window.addEventListener('hashchange', () => {
   if (OTB.credential) {

@@ -20,7 +20,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RolloutApiTest {
 
-    private static final int BOXES = 6;
+    private static final int BOXES = 9;
+
+    private static final String ORDER = "{\"offer\":\"business.v1\",\"acceptedContracts\":[\"otb-general-conditions\","
+            + "\"otb-business-special-conditions\"]}";
 
     @TempDir
     static Path dir;
@@ -34,7 +37,7 @@ class RolloutApiTest {
 
     @BeforeAll
     static void start() throws Exception {
-        harness = new ServerHarness(dir, g -> g);
+        harness = new ServerHarness(dir, g -> g, new net.otb.server.migration.OfferChangeApi());
         http = harness.http;
         for (int i = 0; i < BOXES; i++) {
             String serial = String.format("OTB3-8000%02d", i);
@@ -75,7 +78,15 @@ class RolloutApiTest {
         long id = created.path("id").asLong();
         assertThat(http.get("/1.0/admin/rollouts/" + id).json().path("name").asText()).isEqualTo("rollout to business.v1");
         assertThat(http.get("/1.0/admin/rollouts").json().findValuesAsText("id")).contains(String.valueOf(id));
-        assertThat(http.get("/1.0/admin/rollouts/" + id + "/boxes?wave=2").json()).hasSize(2);
+        assertThat(http.get("/1.0/admin/rollouts/" + id + "/boxes?wave=2").json()).hasSize(2)
+                .allSatisfy(b -> {
+                    // no agent runs in this class: every box is offline, and says so
+                    assertThat(b.path("connected").isBoolean()).isTrue();
+                    assertThat(b.path("connected").asBoolean()).isFalse();
+                    assertThat(b.path("inSync").asBoolean()).isFalse();
+                    assertThat(b.path("appliedGeneration").asLong()).isZero();
+                });
+        assertThat(created.path("failureReasons").isArray()).isTrue();
         assertThat(http.get("/1.0/admin/audit?limit=1000").body()).contains("rollout.created");
     }
 
@@ -99,6 +110,67 @@ class RolloutApiTest {
         JsonNode reverted = http.post(base + "/revert", null).json();
         assertThat(reverted.path("reverted").asInt()).isZero();
         assertThat(http.post(base + "/revert", null).json().path("detail").asText()).contains("reverted already");
+    }
+
+    @Test
+    void aServiceWithAnOpenOrderIsLeftOutOfARolloutAndTheRolloutSaysSo() throws Exception {
+        Http.Answer ordered = http.post("/1.0/overTheBox/" + service(6) + "/migration/changeOffers", ORDER);
+        assertThat(ordered.status()).as(ordered.body()).isEqualTo(200);
+
+        JsonNode created = create("{\"offer\":\"business.v1\",\"serviceNames\":[" + names(6, 8) + "],"
+                + "\"canaryBoxes\":1,\"startAt\":\"2099-01-01T00:00:00Z\"}", null);
+
+        assertThat(created.path("boxes").asInt()).isEqualTo(1);
+        assertThat(created.path("detail").asText()).contains("1 with an open order (" + service(6) + ")");
+        assertThat(http.get("/1.0/admin/rollouts/" + created.path("id").asLong() + "/boxes").json()
+                .findValuesAsText("serviceName")).containsExactly(service(7));
+        http.post("/1.0/admin/rollouts/" + created.path("id").asLong() + "/cancel", null);
+    }
+
+    @Test
+    void anOrderOpenedAfterTheRolloutWasCreatedWinsWhenTheBoxesTurnComes() throws Exception {
+        JsonNode created = create("{\"offer\":\"business.v1\",\"serviceNames\":[" + names(8, 9) + "],"
+                + "\"canaryBoxes\":1,\"startAt\":\"" + java.time.Instant.now().plusSeconds(2) + "\"}", null);
+        Http.Answer ordered = http.post("/1.0/overTheBox/" + service(8) + "/migration/changeOffers", ORDER);
+        assertThat(ordered.status()).as(ordered.body()).isEqualTo(200);
+        long id = created.path("id").asLong();
+
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() ->
+                http.get("/1.0/admin/rollouts/" + id).json().path("boxesByState").path("skipped").asInt() == 1);
+        JsonNode box = http.get("/1.0/admin/rollouts/" + id + "/boxes").json().get(0);
+        assertThat(box.path("detail").asText()).contains("an order is open on the service");
+        JsonNode service = http.get("/1.0/overTheBox/" + service(8)).json();
+        assertThat(service.path("offer").asText()).isEqualTo("starter.v1");
+        assertThat(service.path("desiredGeneration").asLong()).isEqualTo(1);
+    }
+
+    /** A 400 invalid-field problem naming {@code field}, whose detail contains {@code says}. */
+    private static void refused(String body, String field, String says) throws Exception {
+        Http.Answer answer = http.post("/1.0/admin/rollouts", body);
+        assertThat(answer.status()).as(answer.body()).isEqualTo(400);
+        assertThat(answer.json().path("field").asText()).as(answer.body()).isEqualTo(field);
+        assertThat(answer.json().path("detail").asText()).contains(says);
+    }
+
+    @Test
+    void bodiesThatMakeNoSenseAreRefusedNamingTheField() throws Exception {
+        int before = http.get("/1.0/admin/rollouts?limit=500").json().size();
+        String target = "\"serviceNames\":[" + names(0, 2) + "]";
+
+        refused("{\"offer\":\"business.v1\"," + target + ",\"canaryBoxes\":500}", "canaryBoxes",
+                "canaryBoxes is 500 but the target holds");
+        refused("{\"offer\":\"business.v1\"," + target + ",\"canaryBox\":1}", "canaryBox",
+                "unknown field canaryBox; the fields are");
+        refused("{\"offer\":\"plus.v1\"," + target + "}", "offer", "plus.v1 is a legacy offer");
+        refused("{\"offer\":\"business.v1\"," + target + ",\"startAt\":\"tomorrow\"}", "startAt",
+                "expected an ISO-8601 instant, e.g. 2026-06-01T10:00:00Z");
+        // the other admin bodies refuse a misspelt field too
+        Http.Answer typo = http.post("/1.0/admin/services/" + service(0) + "/desiredOffer", "{\"ofer\":\"business.v1\"}");
+        assertThat(typo.status()).isEqualTo(400);
+        assertThat(typo.json().path("field").asText()).as(typo.body()).isEqualTo("ofer");
+
+        assertThat(http.get("/1.0/admin/rollouts?limit=500").json().size()).isEqualTo(before);
+        assertThat(http.get("/1.0/overTheBox/" + service(0)).json().path("offer").asText()).isEqualTo("starter.v1");
     }
 
     @Test

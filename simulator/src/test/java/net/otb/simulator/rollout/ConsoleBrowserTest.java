@@ -60,6 +60,7 @@ class ConsoleBrowserTest {
     private Fleet fleet;
     private long aborted;
     private long paused;
+    private long cancelled;
     private String failingService;
     private String migratedService;
     private ApiCredential viewer;
@@ -98,7 +99,8 @@ class ConsoleBrowserTest {
 
         List<SimulatedDevice> failing = fleet.devices().stream().filter(d -> d.index() % 2 == 0 && d != migrated)
                 .toList();
-        failing.forEach(d -> d.box().faults().rejectEveryApply(REASON));
+        // they refuse the new rates once, and take their old ones back when the abort returns them
+        failing.forEach(d -> d.box().faults().rejectNextApplies(1, REASON));
         aborted = api.post("/1.0/admin/rollouts", ServerApi.body("name", "business for everyone", "offer", "business.v1",
                 "fromOffer", "starter.v1", "canaryBoxes", 9, "growthFactor", 2, "maxPerMinute", 60_000,
                 "abortFailurePercent", 20, "waveTimeoutSeconds", 60)).path("id").asLong();
@@ -108,10 +110,24 @@ class ConsoleBrowserTest {
         failing.forEach(d -> d.box().faults().clear());
 
         paused = api.post("/1.0/admin/rollouts", ServerApi.body("name", "slow and steady", "offer", "business.v1",
-                "fromOffer", "starter.v1", "canaryBoxes", 4, "growthFactor", 2, "maxPerMinute", 60,
+                "model", "v3", "canaryBoxes", 4, "growthFactor", 2, "maxPerMinute", 60,
                 "waveTimeoutSeconds", 600)).path("id").asLong();
         awaitRollout(paused, r -> r.path("boxesByState").path("applied").asInt() >= 1);
         api.post("/1.0/admin/rollouts/" + paused + "/pause", Map.of());
+
+        cancelled = api.post("/1.0/admin/rollouts", ServerApi.body("name", "v2c first", "offer", "business.v1",
+                "model", "v2c", "canaryBoxes", 2, "growthFactor", 2, "maxPerMinute", 60,
+                "waveTimeoutSeconds", 600)).path("id").asLong();
+        awaitRollout(cancelled, r -> r.path("boxesByState").path("applied").asInt() >= 1);
+        api.post("/1.0/admin/rollouts/" + cancelled + "/cancel", Map.of());
+        // the failing boxes run the generation that took the change back: their push errors are closed
+        await(() -> {
+            try {
+                return api.get("/1.0/admin/tasks?state=error").isEmpty();
+            } catch (Exception e) {
+                return false;
+            }
+        });
     }
 
     @AfterAll
@@ -167,12 +183,27 @@ class ConsoleBrowserTest {
         assertThat(dom).contains("data-action=\"revert\" data-rollout=\"" + aborted + "\"",
                 "data-action=\"resume\" data-rollout=\"" + paused + "\"",
                 "data-action=\"cancel\" data-rollout=\"" + paused + "\"");
-        assertThat(dom).contains(REASON, ">" + failingService + "</a>");
+        // the card says why boxes failed, and how many for each reason
+        assertThat(dom).containsPattern("<ul class=\"reasons\"><li><b>\\d+</b> rejected: " + REASON + "</li>");
+        assertThat(dom).contains(">" + failingService + "</a>");
+        // a cancelled rollout's waves are cancelled, not failed
+        assertThat(dom).contains("data-rollout-id=\"" + cancelled + "\" data-state=\"cancelled\"",
+                "data-wave-state=\"cancelled\">2 · cancelled</text>");
+        // each box listed says whether it is connected, and whether it runs its desired generation
+        assertThat(dom).contains("<th>connected</th><th>in sync</th>", "data-connected=\"true\"",
+                "<td class=\"online\">connected</td>");
+        // the headline counts the current wave against its abort rule, and how far from it an open rollout is
+        assertThat(dom).containsPattern("data-headline=\"" + aborted + "\">wave 1: \\d+ failed of 9, aborts at 2<");
+        assertThat(dom).containsPattern("data-headline=\"" + paused + "\">wave 1: 0 failed of 4, aborts at 1 "
+                + "\\(1 more\\)<");
+        assertThat(dom).contains("id=\"hide-finished\"");
+        // the push errors the take-back put right are gone
+        assertThat(dom).contains("no push task in error");
         assertThat(dom).doesNotContain("cannot read the API", operator.applicationSecret());
 
         Path png = Path.of("target", "console.png");
         Files.deleteIfExists(png);
-        chromium.screenshot(console(signedAs(operator, "")), BUDGET, png, 1280, 1500);
+        chromium.screenshot(console(signedAs(operator, "")), BUDGET, png, 1280, 2400);
         assertThat(Files.size(png)).isGreaterThan(10_000);
     }
 
