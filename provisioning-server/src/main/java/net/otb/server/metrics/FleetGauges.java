@@ -10,7 +10,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The fleet as the store sees it, for dashboards and alerts: services in sync or behind their desired generation by
- * the model of their box, push tasks by state, rollouts by state, instance leases, and whether the store answers.
+ * the model of their box, push tasks by state, instance leases (rollouts by state are the rollout driver's), and whether the store answers.
  * The figures come from a few aggregate queries (never a read of every row into memory), run in one transaction at
  * most once per {@link #MAX_AGE_MILLIS} however many families a scrape reads; the same numbers every instance of a
  * cluster shows, so a dashboard takes {@code max} of them across instances (docs/operations.md#metrics).
@@ -27,7 +27,7 @@ public final class FleetGauges {
     private Read last;
 
     private record Read(long atMillis, boolean storeUp, Map<String, Long> services, Map<String, Long> tasks,
-                        Map<String, Long> rollouts, Map<String, Long> leases, long liveInstances) {
+                        Map<String, Long> leases, long liveInstances) {
     }
 
     private FleetGauges(Database database) {
@@ -55,7 +55,7 @@ public final class FleetGauges {
         }
         Read read;
         if (!database.isHealthy()) {
-            read = new Read(now, false, Map.of(), Map.of(), Map.of(), Map.of(), 0);
+            read = new Read(now, false, Map.of(), Map.of(), Map.of(), 0);
         } else {
             try {
                 read = database.inTransaction(tx -> {
@@ -75,12 +75,6 @@ public final class FleetGauges {
                     }
                     tx.query("SELECT state, COUNT(*) FROM push_tasks GROUP BY state", row -> tasks.put(
                             "state=\"" + Metrics.LabelText.escape(row.getString(1)) + "\"", row.getLong(2)));
-                    Map<String, Long> rollouts = new LinkedHashMap<>();
-                    for (String state : new String[] {"scheduled", "running", "paused", "aborted", "completed", "cancelled"}) {
-                        rollouts.put("state=\"" + state + "\"", 0L);
-                    }
-                    tx.query("SELECT state, COUNT(*) FROM rollouts GROUP BY state", row -> rollouts.put(
-                            "state=\"" + Metrics.LabelText.escape(row.getString(1)) + "\"", row.getLong(2)));
                     Map<String, Long> leases = new LinkedHashMap<>();
                     java.time.Instant at = tx.now();
                     tx.query("SELECT instance_id, lease_until AS lease_until FROM instances WHERE lease_until >= ?", row -> leases.put(
@@ -88,11 +82,11 @@ public final class FleetGauges {
                             (Tx.instant(row, "lease_until").toEpochMilli() - at.toEpochMilli()) / 1000),
                             at.minusSeconds(3600));
                     long live = leases.values().stream().filter(seconds -> seconds >= 0).count();
-                    return new Read(now, true, services, tasks, rollouts, leases, live);
+                    return new Read(now, true, services, tasks, leases, live);
                 });
             } catch (RuntimeException e) {
                 LOG.debug("event=metrics.fleet.failed error={}", e.toString());
-                read = new Read(now, false, Map.of(), Map.of(), Map.of(), Map.of(), 0);
+                read = new Read(now, false, Map.of(), Map.of(), Map.of(), 0);
             }
         }
         last = read;

@@ -63,7 +63,6 @@ public abstract class FleetGaugesContract {
                 "otb_fleet_services{model=\"v2b\",sync=\"in_sync\"} 1.0",
                 "otb_fleet_services{model=\"v2b\",sync=\"behind\"} 0.0",
                 "otb_fleet_tasks{state=\"error\"} 0.0",
-                "otb_rollouts{state=\"aborted\"} 0.0",
                 "otb_instances_live 1.0",
                 "otb_instance_lease_remaining_seconds{instance_id=\"i-live\"} 12.0",
                 "otb_instance_lease_remaining_seconds{instance_id=\"i-dead\"} -30.0")
