@@ -188,7 +188,9 @@ public final class AgentGateway implements DeviceNotifier, AutoCloseable {
     /** Runs the sweep now (after missed notifications: a listener that reconnected). */
     public void sweepSoon() {
         try {
-            sweeper.execute(this::sweep);
+            // announcements may have been lost: what memory holds of any box may be stale, and the store says which
+            // boxes have pushes due
+            sweeper.execute(() -> sweep(true));
         } catch (java.util.concurrent.RejectedExecutionException e) {
             LOG.debug("no sweep: the gateway is closing");
         }
@@ -365,19 +367,27 @@ public final class AgentGateway implements DeviceNotifier, AutoCloseable {
     }
 
     private void sweep() {
+        // from memory at every sweep; from the store (every box's tasks) at every STORE_SWEEP_EVERY-th, the safety net
+        // for a change this instance was never told of
+        sweep(++sweeps % STORE_SWEEP_EVERY == 0);
+    }
+
+    /**
+     * @param fromStore find the due pushes in the store rather than in memory; each box found is read again from the
+     *        store before it is reconciled, since a box due there and not in memory is one whose change was missed
+     */
+    private void sweep(boolean fromStore) {
         try {
             limiter.purge();
             service.flushSeen();
             if (registry.size() == 0) {
                 return;
             }
-            // from memory at every sweep; from the store (every box's tasks) at every STORE_SWEEP_EVERY-th, the
-            // safety net for a change this instance was never told of
-            List<String> due = ++sweeps % STORE_SWEEP_EVERY == 0 ? service.devicesDueInStore() : service.devicesDue();
+            List<String> due = fromStore ? service.devicesDueInStore() : service.devicesDue();
             for (String deviceId : due) {
                 Channel channel = registry.get(deviceId);
                 if (channel != null) {
-                    reconcile(deviceId, channel, AgentService.Trigger.SWEEP);
+                    reconcile(deviceId, channel, AgentService.Trigger.SWEEP, fromStore);
                 }
             }
         } catch (RuntimeException e) {
