@@ -42,6 +42,7 @@ import net.otb.protocol.BandwidthProfile;
 import net.otb.protocol.ErrorCode;
 import net.otb.protocol.ErrorMessage;
 import net.otb.protocol.Hello;
+import net.otb.protocol.LogSafe;
 import net.otb.protocol.ProfilePush;
 import net.otb.protocol.ProtocolVersion;
 import net.otb.protocol.Renew;
@@ -309,7 +310,7 @@ public final class Agent {
         try {
             renewed = RenewedCertificates.verify(chainPem, key, deviceId, tls.anchors(), clock);
         } catch (PkiException e) {
-            LOG.warn("{}: refusing the renewed certificate: {}", deviceId, e.getMessage());
+            LOG.warn("{}: refusing the renewed certificate: {}", deviceId, LogSafe.quote(e.getMessage()));
             return;
         }
         try {
@@ -382,7 +383,7 @@ public final class Agent {
 
         @Override
         public void decommission(String reason) {
-            LOG.info("{}: decommissioned by the server: {}", deviceId, reason);
+            LOG.info("{}: decommissioned by the server: {}", deviceId, LogSafe.quote(reason));
             keeper.decommission(reason).whenComplete((ok, failure) -> loop.execute(() -> {
                 listener.decommissioned(reason);
                 shutdown(AgentStatus.Phase.DECOMMISSIONED, "decommissioned: " + reason);
@@ -410,7 +411,7 @@ public final class Agent {
             if (welcomed && clock.millis() - welcomedAtMillis >= settings.healthyAfter().toMillis()) {
                 backoff.reset();
             }
-            LOG.info("{}: disconnected: {}", deviceId, reason);
+            LOG.info("{}: disconnected: {}", deviceId, LogSafe.escape(reason));
             listener.disconnected(reason);
             if (!stopping) {
                 scheduleReconnect(reason);

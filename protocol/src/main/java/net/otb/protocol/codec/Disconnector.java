@@ -7,6 +7,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import net.otb.protocol.ErrorCode;
 import net.otb.protocol.ErrorMessage;
+import net.otb.protocol.LogSafe;
 import org.slf4j.Logger;
 
 /**
@@ -29,10 +30,10 @@ public final class Disconnector {
     public static void disconnect(Channel channel, Logger log, String who, ErrorCode code, String detail) {
         if (isClosing(channel)) {
             log.debug("{} {}: already closing, not answering {} ({})", who, channel.remoteAddress(), code.wire(),
-                    detail);
+                    LogSafe.quote(detail));
             return;
         }
-        log.info("closing {} {}: {} ({})", who, channel.remoteAddress(), code.wire(), detail);
+        log.info("closing {} {}: {} ({})", who, channel.remoteAddress(), code.wire(), LogSafe.quote(detail));
         sendAndClose(channel, code, detail);
     }
 

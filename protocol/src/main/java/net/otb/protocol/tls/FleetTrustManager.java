@@ -23,6 +23,7 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 import javax.net.ssl.X509TrustManager;
+import net.otb.protocol.LogSafe;
 import net.otb.protocol.pki.Certificates;
 import net.otb.protocol.pki.RevocationList;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
@@ -202,7 +203,7 @@ public final class FleetTrustManager extends X509ExtendedTrustManager {
             // the subject's text is made only for a refusal: on the hot path it cost more than the EKU check
             String subject = chain == null || chain.length == 0 ? "(no certificate)"
                     : chain[0].getSubjectX500Principal().getName();
-            LOG.info("refused {} certificate {} from {}: {}", role, subject, peer(engine), e.getMessage());
+            LOG.info("refused {} certificate {} from {}: {}", role, LogSafe.quote(subject), peer(engine), LogSafe.quote(e.getMessage()));
             throw e;
         }
     }

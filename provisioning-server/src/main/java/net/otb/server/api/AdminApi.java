@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import net.otb.protocol.LogSafe;
 import net.otb.protocol.pki.PkiException;
 import net.otb.server.ServerContext;
 import net.otb.server.catalog.Catalog;
@@ -210,7 +211,8 @@ public final class AdminApi implements ApiModule {
                     context.revocations().revoke(certificateSerial, serial, context.clock().instant(), reason);
                 } catch (PkiException e) {
                     // the store refuses the box at hello anyway; the list only adds the refusal at handshake
-                    LOG.warn("{}: revoked in the store, but the revocation list could not be saved: {}", serial, e.getMessage());
+                    LOG.warn("{}: revoked in the store, but the revocation list could not be saved: {}", LogSafe.quote(serial),
+                            LogSafe.quote(e.getMessage()));
                 }
             });
         }

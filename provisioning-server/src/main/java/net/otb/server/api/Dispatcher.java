@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import net.otb.protocol.LogSafe;
 import net.otb.server.auth.ApiCaller;
 import net.otb.server.auth.Authenticator;
 import net.otb.server.desired.DesiredStateException;
@@ -80,11 +81,13 @@ public final class Dispatcher {
         } catch (DesiredStateException e) {
             rendered = problem(Problems.of(e));
         } catch (StoreException e) {
-            LOG.warn("{} {} from {}: store failure: {}", request.method(), request.path(), request.remoteAddress(),
-                    e.getMessage());
+            LOG.warn("{} {} from {}: store failure: {}", request.method(), LogSafe.quote(request.target()),
+                    request.remoteAddress(), LogSafe.quote(e.getMessage()));
             rendered = problem(Problems.storeUnavailable("the database is unavailable; the request changed nothing"));
         } catch (RuntimeException e) {
-            LOG.warn("{} {} from {}: handler failed", request.method(), request.path(), request.remoteAddress(), e);
+            LOG.warn("{} {} from {}: handler failed: {}", request.method(), LogSafe.quote(request.target()),
+                    request.remoteAddress(), LogSafe.escape(e));
+            LOG.debug("the handler's failure", e);
             rendered = problem(Problems.internal());
         }
         metrics.httpRequest(route.method(), route.template(), rendered.status());

@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
+import net.otb.protocol.LogSafe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -171,9 +172,10 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof IOException) {
-            LOG.debug("http {}: {}", ctx.channel().remoteAddress(), cause.toString());
+            LOG.debug("http {}: {}", ctx.channel().remoteAddress(), LogSafe.escape(cause));
         } else {
-            LOG.warn("http {}: unexpected failure, closing", ctx.channel().remoteAddress(), cause);
+            LOG.warn("http {}: unexpected failure, closing: {}", ctx.channel().remoteAddress(), LogSafe.escape(cause));
+            LOG.debug("http {}: the failure's trace", ctx.channel().remoteAddress(), cause);
         }
         ctx.close();
     }

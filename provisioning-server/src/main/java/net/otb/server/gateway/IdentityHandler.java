@@ -7,6 +7,7 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import java.net.InetSocketAddress;
 import java.security.cert.CertificateException;
 import java.util.Optional;
+import net.otb.protocol.LogSafe;
 import net.otb.protocol.RetryAfter;
 import net.otb.protocol.codec.PeerNames;
 import net.otb.protocol.tls.PeerIdentity;
@@ -57,7 +58,7 @@ final class IdentityHandler extends ChannelInboundHandlerAdapter {
         if (evt instanceof SslHandshakeCompletionEvent handshake) {
             metrics.handshake(handshake.isSuccess());
             if (!handshake.isSuccess()) {
-                LOG.debug("peer {}: TLS handshake failed: {}", ctx.channel().remoteAddress(), handshake.cause().toString());
+                LOG.debug("peer {}: TLS handshake failed: {}", ctx.channel().remoteAddress(), LogSafe.escape(handshake.cause()));
                 ctx.close();
                 return;
             }
@@ -74,7 +75,8 @@ final class IdentityHandler extends ChannelInboundHandlerAdapter {
             } catch (CertificateException e) {
                 // a resumed session skipped the trust manager; nothing is said to a box we no longer trust
                 metrics.refusedConnection("certificate");
-                LOG.info("{} {}: TLS session refused: {}", deviceId, ctx.channel().remoteAddress(), e.getMessage());
+                LOG.info("{} {}: TLS session refused: {}", LogSafe.quote(deviceId), ctx.channel().remoteAddress(),
+                        LogSafe.quote(e.getMessage()));
                 ctx.close();
                 return;
             }
@@ -83,7 +85,7 @@ final class IdentityHandler extends ChannelInboundHandlerAdapter {
             ctx.channel().attr(PeerNames.PEER_NAME).set(deviceId);
             if (!admission.admitted()) {
                 metrics.refusedConnection(admission.reason());
-                LOG.debug("{} {}: over the {} limit, retryAfter {} s", deviceId, ctx.channel().remoteAddress(),
+                LOG.debug("{} {}: over the {} limit, retryAfter {} s", LogSafe.quote(deviceId), ctx.channel().remoteAddress(),
                         admission.reason(), admission.retryAfterSeconds());
                 ctx.channel().config().setAutoRead(false);
                 // whatever the box sends meanwhile (its hello) is dropped by the last-resort handler

@@ -7,6 +7,7 @@ import java.time.ZoneId;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import net.otb.protocol.LogSafe;
 import net.otb.server.contact.Contact;
 import net.otb.server.contact.ContactStore;
 import net.otb.server.desired.AuditLog;
@@ -136,7 +137,7 @@ public final class OfferChange implements HelloListener {
                         + (quote.hardware() == null ? " without a box" : " with " + quote.hardware().name()
                         + " shipped by " + change.shippingMethod().wireName() + " to contact " + change.shippingContact().id())
                         + ", amount " + order.amount().cents() + " cents");
-        LOG.info("service {}: order {} for {} -> {}{}", serviceName, order.id(), quote.fromOffer(), quote.offer().name(),
+        LOG.info("service {}: order {} for {} -> {}{}", LogSafe.quote(serviceName), order.id(), quote.fromOffer(), quote.offer().name(),
                 quote.hardware() == null ? "" : " with " + quote.hardware().name());
         return Result.accepted(new OrderedChange(order, migration));
     }
@@ -283,7 +284,8 @@ public final class OfferChange implements HelloListener {
         migrations.markShipped(tx, migration.id(), deviceId, tx.now());
         audit.append(tx, actor, "migration.shipped", order.serviceName(), deviceId, null,
                 "order " + orderId + ": box " + deviceId + " shipped");
-        LOG.info("service {}: order {} shipped box {}", order.serviceName(), orderId, deviceId);
+        LOG.info("service {}: order {} shipped box {}", LogSafe.quote(order.serviceName()), orderId,
+                LogSafe.quote(deviceId));
         return order(tx, orderId);
     }
 
@@ -312,7 +314,8 @@ public final class OfferChange implements HelloListener {
             // an operator bound this box to another service after it shipped: throwing would refuse every hello of
             // the box, so the migration waits for an operator and says why
             LOG.warn("service {}: box {} connected but is bound to service {}; order {} waits for an operator",
-                    migration.serviceName(), hello.deviceId(), elsewhere.get().name(), migration.orderId());
+                    LogSafe.quote(migration.serviceName()), LogSafe.quote(hello.deviceId()),
+                    LogSafe.quote(elsewhere.get().name()), migration.orderId());
             audit.append(tx, actor, "migration.blocked", migration.serviceName(), hello.deviceId(), null,
                     "order " + migration.orderId() + ": box " + hello.deviceId() + " is bound to service "
                             + elsewhere.get().name());
@@ -373,7 +376,8 @@ public final class OfferChange implements HelloListener {
         audit.append(tx, actor, "refund.established", migration.serviceName(), null, profile.generation(),
                 "order " + migration.orderId() + ": " + refund.prorata().amountCents() + " cents = round_half_up("
                         + prorata.oldMonthlyCents() + " x " + prorata.refundedDays() + " / " + prorata.daysInMonth() + ")");
-        LOG.info("service {}: offer {} -> {} effective {} (generation {}), refund {} cents", migration.serviceName(),
+        LOG.info("service {}: offer {} -> {} effective {} (generation {}), refund {} cents",
+                LogSafe.quote(migration.serviceName()),
                 migration.fromOffer(), migration.toOffer(), effective, profile.generation(), prorata.amountCents());
     }
 

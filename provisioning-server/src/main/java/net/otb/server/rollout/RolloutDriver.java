@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import net.otb.protocol.LogSafe;
 import net.otb.server.desired.AuditLog;
 import net.otb.server.desired.DesiredProfile;
 import net.otb.server.desired.DesiredStateEngine;
@@ -252,7 +253,7 @@ public final class RolloutDriver implements AutoCloseable {
         rollouts.finish(tx, r, RolloutState.ABORTED, detail);
         audit.append(tx, r.driverActor(), "rollout.aborted", null, null, null, "rollout " + r.id() + ": " + detail
                 + "; boxes not pushed stay as they are");
-        LOG.info("rollout {} aborted: {}", r.id(), detail);
+        LOG.info("rollout {} aborted: {}", r.id(), LogSafe.quote(detail));
     }
 
     /**
