@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The admin routes (services, boxes, revocation, fleet, audit) and the read side of a service
- * ({@code GET /1.0/overTheBox/{serviceName}}, its tasks and audit). The acting operator is the
- * {@code X-Actor} header, {@code admin} by default.
+ * ({@code GET /1.0/overTheBox/{serviceName}}, its tasks and audit). The audit's actor is the signed
+ * credential ({@code ROLE:CONSUMER_ID}); an {@code X-Actor} header is kept beside it as an untrusted label.
  */
 public final class AdminApi implements ApiModule {
 
@@ -174,9 +174,23 @@ public final class AdminApi implements ApiModule {
                 .get("/1.0/overTheBox/{serviceName}/audit", this::serviceAudit);
     }
 
-    static String actor(ApiRequest request) {
-        String actor = request.header("x-actor").orElse("admin");
-        return actor.length() > 100 ? actor.substring(0, 100) : actor;
+    /**
+     * The audit's actor of this transaction: the signed credential ({@code ROLE:CONSUMER_ID}), never what the caller
+     * says; {@code fallback} only for a dispatcher that checks no signature (tests of the routing alone).
+     */
+    public static String actor(Tx tx, String fallback) {
+        Tx.Principal caller = tx.principal();
+        return caller == null ? fallback : caller.actor();
+    }
+
+    static String actor(Tx tx) {
+        return actor(tx, "admin");
+    }
+
+    /** The caller's own label for itself ({@code X-Actor}), untrusted, cut to 100 characters; null when absent. */
+    static String label(ApiRequest request) {
+        return request.header("x-actor").map(String::strip).filter(s -> !s.isEmpty())
+                .map(s -> s.length() > 100 ? s.substring(0, 100) : s).orElse(null);
     }
 
     private ApiResponse registerDevice(ApiRequest request, Tx tx) throws SQLException {
@@ -188,7 +202,7 @@ public final class AdminApi implements ApiModule {
         if (!context.devices().register(tx, body.serial(), body.model())) {
             throw Problems.conflict("already-exists", "Already exists", "the box " + body.serial() + " is registered already");
         }
-        context.audit().append(tx, actor(request), "device.registered", null, body.serial(), null, "model=" + body.model());
+        context.audit().append(tx, actor(tx), "device.registered", null, body.serial(), null, "model=" + body.model());
         Device device = context.devices().find(tx, body.serial()).orElseThrow();
         return ApiResponse.created(DeviceView.of(device, null), "/1.0/admin/devices/" + body.serial());
     }
@@ -204,7 +218,7 @@ public final class AdminApi implements ApiModule {
         String serial = request.pathParam("serial");
         String reason = request.hasBody() ? Optional.ofNullable(request.body(Revocation.class).reason()).orElse("revoked by an operator")
                 : "revoked by an operator";
-        String certificateSerial = context.engine().revokeDevice(tx, serial, reason, actor(request));
+        String certificateSerial = context.engine().revokeDevice(tx, serial, reason, actor(tx));
         if (certificateSerial != null) {
             tx.afterCommit(() -> {
                 try {
@@ -224,14 +238,14 @@ public final class AdminApi implements ApiModule {
         NewService body = request.body(NewService.class);
         Service service = context.engine().createService(tx, new DesiredStateEngine.NewService(body.serviceName(),
                 body.account(), body.offer(), ServiceStatus.fromWire(body.status()), body.serviceIp(), body.deviceId()),
-                actor(request));
+                actor(tx));
         return ApiResponse.created(view(tx, service), "/1.0/overTheBox/" + service.name());
     }
 
     private ApiResponse changeOffer(ApiRequest request, Tx tx) throws SQLException {
         OfferChange body = request.body(OfferChange.class);
         DesiredProfile profile = context.engine().setDesiredOffer(tx, request.pathParam("serviceName"), body.offer(),
-                actor(request));
+                actor(tx));
         return ApiResponse.ok(profile);
     }
 
@@ -240,14 +254,14 @@ public final class AdminApi implements ApiModule {
         List<String> names = body.serviceNames() != null ? body.serviceNames()
                 : context.services().namesByOffer(tx, body.fromOffer(), ServiceStatus.ACTIVE, body.limit());
         DesiredStateEngine.OfferChanges changes = context.engine().setDesiredOffers(tx, names, body.offer(),
-                actor(request));
+                actor(tx));
         return ApiResponse.ok(new OfferChangesDone(changes.offer(), changes.profiles().size(), changes.profiles()));
     }
 
     private ApiResponse bind(ApiRequest request, Tx tx) throws SQLException {
         Binding body = request.body(Binding.class);
         String name = request.pathParam("serviceName");
-        context.engine().bindService(tx, name, body.deviceId(), actor(request));
+        context.engine().bindService(tx, name, body.deviceId(), actor(tx));
         return ApiResponse.ok(view(tx, context.services().find(tx, name).orElseThrow()));
     }
 

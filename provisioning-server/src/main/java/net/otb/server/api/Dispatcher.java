@@ -53,7 +53,8 @@ public final class Dispatcher {
         try {
             ApiCaller caller = authenticator == null || Authenticator.isPublic(route) ? null
                     : authenticator.authenticate(request);
-            Tx.Principal principal = caller == null ? null : new Tx.Principal(caller.applicationKey(), caller.consumerId());
+            Tx.Principal principal = caller == null ? null : new Tx.Principal(caller.applicationKey(), caller.consumerId(),
+                    caller.role(), AdminApi.label(request));
             if (route.plain() != null) {
                 rendered = render(route.plain().handle(request));
             } else {

@@ -298,6 +298,27 @@ class ApiSecurityTest {
         assertThat(contact.path("consumer").asLong()).isPositive().isNotEqualTo(registered.path("consumer").asLong());
     }
 
+    @Test
+    void theAuditActorIsTheSignedCredentialAndXActorOnlyAnUntrustedLabel() throws Exception {
+        String body = "{\"serial\":\"OTB3-AUDIT2\",\"model\":\"v3\"}";
+        Http.Answer created = http.send(HttpRequest.newBuilder(http.uri("/1.0/admin/devices"))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", "application/json")
+                .header("X-Actor", "device:OTB3-000001"), null, body);
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        String rollout = "{\"offer\":\"business.v1\",\"serviceNames\":[\"otb-none\"]}";
+        http.send(HttpRequest.newBuilder(http.uri("/1.0/admin/rollouts"))
+                .POST(HttpRequest.BodyPublishers.ofString(rollout)).header("Content-Type", "application/json")
+                .header("X-Actor", "system"), null, rollout);
+        JsonNode events = http.get("/1.0/admin/audit?limit=1000").json();
+        JsonNode registered = find(events, "device.registered", "OTB3-AUDIT2");
+        long operator = registered.path("consumer").asLong();
+        assertThat(registered.path("actor").asText()).isEqualTo("operator:" + operator);
+        assertThat(registered.path("actorLabel").asText()).isEqualTo("device:OTB3-000001");
+        for (JsonNode event : events) {
+            assertThat(event.path("actor").asText()).as(event.toString()).isNotEqualTo("device:OTB3-000001");
+        }
+    }
+
     private static JsonNode find(JsonNode events, String action, String deviceId) {
         for (JsonNode event : events) {
             if (event.path("action").asText().equals(action)
