@@ -59,10 +59,11 @@ public final class Dispatcher {
                 rendered = render(route.plain().handle(request));
             } else {
                 Optional<String> key = route.stateChanging() ? request.idempotencyKey() : Optional.empty();
+                Long scope = caller == null ? null : caller.consumerId();
                 rendered = database.inTransaction(tx -> {
                     tx.principal(principal);
                     if (key.isPresent()) {
-                        Optional<Idempotency.Stored> stored = Idempotency.claim(tx, key.get(), request);
+                        Optional<Idempotency.Stored> stored = Idempotency.claim(tx, scope, key.get(), request);
                         if (stored.isPresent()) {
                             Idempotency.Stored s = stored.get();
                             return new Rendered(s.status(), s.contentType(), s.body().getBytes(StandardCharsets.UTF_8),
@@ -71,7 +72,7 @@ public final class Dispatcher {
                     }
                     Rendered answer = render(route.handler().handle(request, tx));
                     if (key.isPresent()) {
-                        Idempotency.complete(tx, key.get(), answer.status(), answer.contentType(),
+                        Idempotency.complete(tx, scope, key.get(), answer.status(), answer.contentType(),
                                 new String(answer.body(), StandardCharsets.UTF_8));
                     }
                     return answer;

@@ -319,6 +319,19 @@ class ApiSecurityTest {
         }
     }
 
+    @Test
+    void anIdempotencyKeyBelongsToTheCredentialThatSentIt() throws Exception {
+        Http.Answer first = as(Role.ORDER_SYSTEM).post("/1.0/me/contact", contact("Keyed Person"), "shared-key-27");
+        assertThat(first.status()).as(first.body()).isEqualTo(200);
+        Http.Answer other = as(Role.BILLING).post("/1.0/me/order/999999/pay",
+                "{\"paymentId\":\"p-1\",\"amountCents\":1999}", "shared-key-27");
+        assertThat(other.status()).as(other.body()).isEqualTo(404);
+        assertThat(other.body()).doesNotContain("/me/contact").doesNotContain("Idempotency");
+        Http.Answer again = as(Role.ORDER_SYSTEM).post("/1.0/me/contact", contact("Keyed Person"), "shared-key-27");
+        assertThat(again.replayed()).isTrue();
+        assertThat(again.body()).isEqualTo(first.body());
+    }
+
     private static JsonNode find(JsonNode events, String action, String deviceId) {
         for (JsonNode event : events) {
             if (event.path("action").asText().equals(action)
