@@ -97,6 +97,19 @@ class HostilePeerTest {
         assertNoForgedLine();
     }
 
+    @Test
+    void aMalformedPathIsA400ProblemCountedNotLoggedPerRequest() throws Exception {
+        int before = server.lines("WARN").size();
+        for (int i = 0; i < 20; i++) {
+            String answer = exchange("GET /%ZZ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+            assertThat(answer).startsWith("HTTP/1.1 400").contains("application/problem+json")
+                    .contains("malformed request target");
+        }
+        String metrics = exchange("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+        assertThat(metrics).contains("otb_http_requests_total{method=\"GET\",route=\"(unrouted)\",status=\"400\"} 20");
+        assertThat(server.lines("WARN")).hasSize(before);
+    }
+
     private static void assertNoForgedLine() {
         assertThat(server.lines(FORGED)).allSatisfy(line -> assertThat(line).doesNotStartWith(FORGED));
     }

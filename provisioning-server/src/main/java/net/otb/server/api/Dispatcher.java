@@ -96,6 +96,21 @@ public final class Dispatcher {
         return rendered;
     }
 
+    /** The route label under which requests refused before routing are counted in {@code otb_http_requests_total}. */
+    public static final String UNROUTED = "(unrouted)";
+
+    private static final java.util.Set<String> KNOWN_METHODS = java.util.Set.of("GET", "HEAD", "POST", "PUT",
+            "DELETE", "PATCH", "OPTIONS");
+
+    /**
+     * Counts a request the HTTP handler refused before any route ran (a malformed target, no route, 405, 415):
+     * anyone can send those, so they are a metric, not a log line each.
+     */
+    void unrouted(String method, int status) {
+        // a peer picks the method: an unknown one is OTHER, so it cannot grow the metric's series without bound
+        metrics.httpRequest(KNOWN_METHODS.contains(method) ? method : "OTHER", UNROUTED, status);
+    }
+
     /** Renders a problem as problem+json. */
     public static Rendered problem(ProblemException problem) {
         return render(ApiResponse.problem(problem));
