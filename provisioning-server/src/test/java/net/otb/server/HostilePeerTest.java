@@ -103,7 +103,8 @@ class HostilePeerTest {
         for (int i = 0; i < 20; i++) {
             String answer = exchange("GET /%ZZ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
             assertThat(answer).startsWith("HTTP/1.1 400").contains("application/problem+json")
-                    .contains("malformed request target");
+                    .contains("malformed request target").containsIgnoringCase("Cache-Control: no-store")
+                    .containsIgnoringCase("Strict-Transport-Security: max-age=31536000");
         }
         String metrics = exchange("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
         assertThat(metrics).contains("otb_http_requests_total{method=\"GET\",route=\"(unrouted)\",status=\"400\"} 20");

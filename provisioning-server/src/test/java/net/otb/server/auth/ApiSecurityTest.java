@@ -332,6 +332,15 @@ class ApiSecurityTest {
         assertThat(again.body()).isEqualTo(first.body());
     }
 
+    @Test
+    void everyAnswerIsNoStoreAndTheHttpsPortSendsHsts() throws Exception {
+        for (String path : List.of("/1.0/admin/fleet", "/1.0/auth/time", "/healthz", "/no/such/route")) {
+            java.net.http.HttpHeaders headers = http.headers(path);
+            assertThat(headers.firstValue("cache-control")).as(path).hasValue("no-store");
+            assertThat(headers.firstValue("strict-transport-security")).as(path).hasValue("max-age=31536000");
+        }
+    }
+
     private static JsonNode find(JsonNode events, String action, String deviceId) {
         for (JsonNode event : events) {
             if (event.path("action").asText().equals(action)
