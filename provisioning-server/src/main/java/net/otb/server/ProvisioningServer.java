@@ -237,6 +237,7 @@ public final class ProvisioningServer implements AutoCloseable {
     private Ports startInOrder() throws ServerStartException {
         try {
             Files.createDirectories(config.dataDir());
+            OwnerOnly.folder(config.dataDir());
             Catalog catalog = config.catalogFile() == null ? Catalog.defaults() : Catalog.load(config.catalogFile());
             Pki pki = openPki();
             // TLS dates and ticket periods follow the real clock, not the injected one (a test or an operator may
@@ -326,6 +327,8 @@ public final class ProvisioningServer implements AutoCloseable {
             }
             rolloutDriver.start();
             ports = new Ports(agent, httpAddress);
+            // what the store, the PKI and the secrets wrote under the umask becomes owner-only (docs/server.md "Data folder")
+            OwnerOnly.tree(config.dataDir());
             LOG.info("provisioning server {} started: agents on {}, {} on {}, data in {}", instanceId, agent,
                     https == null ? "plain HTTP (insecure)" : "HTTPS", httpAddress, config.dataDir().toAbsolutePath());
             return ports;
