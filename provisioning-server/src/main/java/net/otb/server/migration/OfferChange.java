@@ -155,7 +155,8 @@ public final class OfferChange implements HelloListener {
      * Paid without a box, the offer switches now and the refund is established; with a box, the migration waits
      * for the box.
      *
-     * @param paymentId billing's payment id, or null; a paid order refuses a different one
+     * @param paymentId billing's payment id, or null; a paid order refuses a different one (null included: a
+     *        notification without an id and one with an id are two payments)
      * @param amountCents the amount paid, or null; when given it must be the order's amount
      */
     public Result<OrderedChange> pay(Tx tx, long orderId, String paymentId, Long amountCents, String actor)
@@ -173,10 +174,11 @@ public final class OfferChange implements HelloListener {
                 return Result.rejected(Refusal.conflict("order-cancelled", "order " + orderId
                         + " was cancelled at " + order.cancelledAt() + "; its payment is refused"));
             case PAID:
-                if (paymentId != null && order.paymentId() != null && !paymentId.equals(order.paymentId())) {
-                    return Result.rejected(Refusal.conflict("already-paid", "order " + orderId
-                            + " is already paid by payment " + order.paymentId() + "; payment " + paymentId
-                            + " is refused"));
+                // the first notification's identity, whatever it carried (an id or none), is the payment: a
+                // notification without an id followed by one with an id is two payments, not a retry
+                if (!java.util.Objects.equals(paymentId, order.paymentId())) {
+                    return Result.rejected(Refusal.conflict("already-paid", "order " + orderId + " is already paid by "
+                            + describePayment(order.paymentId()) + "; " + describePayment(paymentId) + " is refused"));
                 }
                 return Result.accepted(new OrderedChange(order, migration));
             case UNPAID:
@@ -205,6 +207,10 @@ public final class OfferChange implements HelloListener {
             complete(tx, migrations.find(tx, migration.id()).orElseThrow(), actor);
         }
         return order(tx, orderId);
+    }
+
+    private static String describePayment(String paymentId) {
+        return paymentId == null ? "a payment without paymentId" : "payment " + paymentId;
     }
 
     /** Cancels an unpaid order and closes its migration; a cancelled order stays cancelled, a paid one is refused. */

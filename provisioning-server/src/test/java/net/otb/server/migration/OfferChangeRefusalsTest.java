@@ -195,6 +195,19 @@ class OfferChangeRefusalsTest {
     }
 
     @Test
+    void aPaymentWithoutIdThenOneWithAnIdAreTwoPaymentsAndTheSecondIsRefused() {
+        harness.service("otb-noid", "starter.v1", "192.0.2.14", null);
+        long orderId = changeOffers("otb-noid", body("offer", "business.v1", "acceptedContracts", ALL_CONTRACTS))
+                .json().path("orderId").asLong();
+        assertThat(harness.post("/1.0/me/order/" + orderId + "/pay", null).status()).isEqualTo(200);
+        assertThat(harness.post("/1.0/me/order/" + orderId + "/pay", null).status()).as("the same notification again")
+                .isEqualTo(200);
+        assertProblem(harness.post("/1.0/me/order/" + orderId + "/pay", body("paymentId", "pay-9")), 409,
+                "already-paid", "without paymentId", "pay-9");
+        assertThat(harness.get("/1.0/me/refund?orderId=" + orderId).json()).hasSize(1);
+    }
+
+    @Test
     void contactsAreValidatedPerFieldAndTheDefaultComesFirst() {
         Answer bad = harness.post("/1.0/me/contact", body("name", "", "street", "2 avenue", "postcode", "7500!",
                 "city", "Lyon", "country", "France", "phone", "04"));
