@@ -58,7 +58,9 @@ public final class Dispatcher {
             if (route.plain() != null) {
                 rendered = render(route.plain().handle(request));
             } else {
-                Optional<String> key = route.stateChanging() ? request.idempotencyKey() : Optional.empty();
+                Optional<String> key = !route.stateChanging() ? Optional.<String>empty()
+                        : caller == null ? request.idempotencyKey()
+                        : request.idempotencyKey().or(() -> Authenticator.implicitIdempotencyKey(request));
                 Long scope = caller == null ? null : caller.consumerId();
                 rendered = database.inTransaction(tx -> {
                     tx.principal(principal);
