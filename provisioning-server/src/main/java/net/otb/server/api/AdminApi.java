@@ -246,7 +246,31 @@ public final class AdminApi implements ApiModule {
         OfferChange body = request.body(OfferChange.class);
         DesiredProfile profile = context.engine().setDesiredOffer(tx, request.pathParam("serviceName"), body.offer(),
                 actor(tx));
+        refuseOpenOrders(tx, List.of(profile.serviceName()));
         return ApiResponse.ok(profile);
+    }
+
+    /**
+     * The rule of an operator's direct offer change (docs/api.md "Admin and operations"): refused with 409
+     * {@code open-migration}, naming the order, while a service has an open order (unpaid, or paid and waiting for its
+     * box), since the payment would then switch from an offer the order was not priced on. Checked after the engine
+     * has locked the services' rows, so no order can open in between; the refusal rolls the whole change back.
+     */
+    private static void refuseOpenOrders(Tx tx, List<String> serviceNames) throws SQLException {
+        Map<String, Long> open = new LinkedHashMap<>();
+        for (int from = 0; from < serviceNames.size(); from += 500) {
+            List<String> chunk = serviceNames.subList(from, Math.min(serviceNames.size(), from + 500));
+            String marks = String.join(", ", java.util.Collections.nCopies(chunk.size(), "?"));
+            tx.query("SELECT open_service, order_id FROM migrations WHERE open_service IN (" + marks + ")",
+                    row -> open.put(row.getString(1), row.getLong(2)), chunk.toArray());
+        }
+        if (!open.isEmpty()) {
+            Map.Entry<String, Long> first = open.entrySet().iterator().next();
+            throw Problems.conflict("open-migration", "Open migration", "service " + first.getKey()
+                    + " has the open order " + first.getValue() + "; its offer changes with that order (pay or cancel it"
+                    + " first)" + (open.size() > 1 ? "; " + (open.size() - 1) + " more services have open orders" : "")
+                    + "; nothing was changed").with("orderId", first.getValue()).with("openOrders", open);
+        }
     }
 
     private ApiResponse changeOffers(ApiRequest request, Tx tx) throws SQLException {
@@ -255,6 +279,7 @@ public final class AdminApi implements ApiModule {
                 : context.services().namesByOffer(tx, body.fromOffer(), ServiceStatus.ACTIVE, body.limit());
         DesiredStateEngine.OfferChanges changes = context.engine().setDesiredOffers(tx, names, body.offer(),
                 actor(tx));
+        refuseOpenOrders(tx, changes.profiles().stream().map(DesiredProfile::serviceName).toList());
         return ApiResponse.ok(new OfferChangesDone(changes.offer(), changes.profiles().size(), changes.profiles()));
     }
 

@@ -392,8 +392,9 @@ public final class OfferChange implements HelloListener {
         if (service.isEmpty()) {
             return Optional.empty();
         }
-        boolean open = migrations.open(tx, serviceName).isPresent();
-        return Optional.of(new ServiceView(serviceName, service.get().offer(), service.get().status().wire(), open));
+        Optional<Migration> open = migrations.open(tx, serviceName);
+        return Optional.of(new ServiceView(serviceName, service.get().offer(), service.get().status().wire(),
+                open.isPresent(), open.map(Migration::orderId).orElse(null)));
     }
 
     private Optional<Contact> find(Tx tx, long id) {
