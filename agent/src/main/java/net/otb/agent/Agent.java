@@ -173,7 +173,16 @@ public final class Agent {
      * Releases the event-loop group only if the agent made it.
      */
     public CompletionStage<Void> stop() {
-        loop.execute(() -> shutdown(AgentStatus.Phase.STOPPED, "agent stopped"));
+        if (terminated.isDone()) {
+            // stopped already (a decommission ends the agent and its own loop): a later stop, e.g. the JVM's
+            // shutdown hook, has nothing to do and must not be refused by the ended loop
+            return terminated;
+        }
+        try {
+            loop.execute(() -> shutdown(AgentStatus.Phase.STOPPED, "agent stopped"));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // the agent's own loop is ending: the shutdown in progress completes terminated
+        }
         return terminated;
     }
 
