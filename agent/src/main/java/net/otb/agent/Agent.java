@@ -42,6 +42,7 @@ import net.otb.protocol.BandwidthProfile;
 import net.otb.protocol.ErrorCode;
 import net.otb.protocol.ErrorMessage;
 import net.otb.protocol.Hello;
+import net.otb.protocol.LogSafe;
 import net.otb.protocol.ProfilePush;
 import net.otb.protocol.ProtocolVersion;
 import net.otb.protocol.Renew;
@@ -172,7 +173,16 @@ public final class Agent {
      * Releases the event-loop group only if the agent made it.
      */
     public CompletionStage<Void> stop() {
-        loop.execute(() -> shutdown(AgentStatus.Phase.STOPPED, "agent stopped"));
+        if (terminated.isDone()) {
+            // stopped already (a decommission ends the agent and its own loop): a later stop, e.g. the JVM's
+            // shutdown hook, has nothing to do and must not be refused by the ended loop
+            return terminated;
+        }
+        try {
+            loop.execute(() -> shutdown(AgentStatus.Phase.STOPPED, "agent stopped"));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // the agent's own loop is ending: the shutdown in progress completes terminated
+        }
         return terminated;
     }
 
@@ -309,7 +319,7 @@ public final class Agent {
         try {
             renewed = RenewedCertificates.verify(chainPem, key, deviceId, tls.anchors(), clock);
         } catch (PkiException e) {
-            LOG.warn("{}: refusing the renewed certificate: {}", deviceId, e.getMessage());
+            LOG.warn("{}: refusing the renewed certificate: {}", deviceId, LogSafe.quote(e.getMessage()));
             return;
         }
         try {
@@ -382,7 +392,7 @@ public final class Agent {
 
         @Override
         public void decommission(String reason) {
-            LOG.info("{}: decommissioned by the server: {}", deviceId, reason);
+            LOG.info("{}: decommissioned by the server: {}", deviceId, LogSafe.quote(reason));
             keeper.decommission(reason).whenComplete((ok, failure) -> loop.execute(() -> {
                 listener.decommissioned(reason);
                 shutdown(AgentStatus.Phase.DECOMMISSIONED, "decommissioned: " + reason);
@@ -410,7 +420,7 @@ public final class Agent {
             if (welcomed && clock.millis() - welcomedAtMillis >= settings.healthyAfter().toMillis()) {
                 backoff.reset();
             }
-            LOG.info("{}: disconnected: {}", deviceId, reason);
+            LOG.info("{}: disconnected: {}", deviceId, LogSafe.escape(reason));
             listener.disconnected(reason);
             if (!stopping) {
                 scheduleReconnect(reason);

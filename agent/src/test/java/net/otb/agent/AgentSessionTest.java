@@ -236,6 +236,18 @@ class AgentSessionTest {
     }
 
     @Test
+    void aStopAfterADecommissionOfAnAgentOnItsOwnLoopFinishesCleanly() throws Exception {
+        Agent agent = start(builder().eventLoopGroup(null));
+        TestServer.Connection connection = server.nextConnection(WAIT);
+        connection.awaitHello(WAIT);
+        connection.send(new Decommission("box replaced by OTB3-000044"));
+        agent.terminated().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        // what the daemon's shutdown hook does when the JVM then exits
+        agent.stop().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertThat(agent.status().phase()).isEqualTo(AgentStatus.Phase.DECOMMISSIONED);
+    }
+
+    @Test
     void retryAfterIsHonoured() throws Exception {
         start(builder());
         TestServer.Connection first = server.nextConnection(WAIT);

@@ -332,6 +332,8 @@ public final class ProvisioningServer implements AutoCloseable {
             }
             rolloutDriver.start();
             ports = new Ports(agent, httpAddress);
+            // what the store, the PKI and the secrets wrote under the umask becomes owner-only (docs/server.md "Data folder")
+            DataDirectory.restrict(config.dataDir());
             LOG.info("provisioning server {} started: agents on {}, {} on {}, data in {}", instanceId, agent,
                     https == null ? "plain HTTP (insecure)" : "HTTPS", httpAddress, config.dataDir().toAbsolutePath());
             // where a start's time goes: a restart after a crash is the boxes' outage (docs/benchmarks.md)

@@ -86,6 +86,22 @@ class ServerMainTest {
     }
 
     @Test
+    void theDataFolderAndEveryFileInItAreOwnerOnlyWhateverTheUmask(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("data");
+        try (ChildServer child = ChildServer.start(data)) {
+            assertThat(data.resolve("otb.mv.db")).exists();
+            try (var paths = Files.walk(data)) {
+                for (Path path : paths.toList()) {
+                    String mode = java.nio.file.attribute.PosixFilePermissions.toString(
+                            Files.getPosixFilePermissions(path, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+                    assertThat(mode).as(path.toString()).isEqualTo(Files.isDirectory(path) ? "rwx------" : "rw-------");
+                }
+            }
+        }
+        assertThat(Files.readString(Path.of("dist/otb-server.service"))).containsPattern("(?m)^UMask=0077$");
+    }
+
+    @Test
     void theServerStartsOnTheDefaultsMakesItsDevPkiAndStopsCleanlyOnSigterm(@TempDir Path dir) throws Exception {
         try (ChildServer child = ChildServer.start(dir)) {
             assertThat(child.output()).contains("created the dev PKI in " + dir.resolve("pki"));

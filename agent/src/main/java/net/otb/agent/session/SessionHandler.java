@@ -14,6 +14,7 @@ import net.otb.protocol.Confirm;
 import net.otb.protocol.Decommission;
 import net.otb.protocol.ErrorCode;
 import net.otb.protocol.ErrorMessage;
+import net.otb.protocol.LogSafe;
 import net.otb.protocol.Ping;
 import net.otb.protocol.Pong;
 import net.otb.protocol.ProfilePush;
@@ -67,7 +68,7 @@ public final class SessionHandler extends SimpleChannelInboundHandler<Object> {
             if (!handshake.isSuccess()) {
                 reason("TLS handshake failed: " + handshake.cause().getMessage());
                 LOG.info("{}: TLS handshake with {} failed: {}", owner.deviceId(), server,
-                        handshake.cause().getMessage());
+                        LogSafe.quote(handshake.cause().getMessage()));
                 ctx.close();
                 return;
             }
@@ -118,7 +119,8 @@ public final class SessionHandler extends SimpleChannelInboundHandler<Object> {
             onError(ctx, error);
         } else if (message instanceof UnknownMessage unknown) {
             // a newer server: say so and carry on, as the protocol asks of both ends
-            LOG.info("{}: {} sent an unknown message type '{}'; ignoring it", owner.deviceId(), server, unknown.type());
+            LOG.info("{}: {} sent an unknown message type '{}'; ignoring it", owner.deviceId(), server,
+                    LogSafe.quote(unknown.type()));
             ctx.writeAndFlush(ErrorMessage.of(ErrorCode.UNSUPPORTED, "unknown type " + unknown.type()))
                     .addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
         } else {
@@ -136,7 +138,7 @@ public final class SessionHandler extends SimpleChannelInboundHandler<Object> {
         long periodMillis = Math.min(TimeUnit.SECONDS.toMillis(welcome.heartbeatSeconds()), heartbeatCap.toMillis());
         heartbeat = ctx.executor().scheduleAtFixedRate(() -> beat(ctx), periodMillis, periodMillis,
                 TimeUnit.MILLISECONDS);
-        LOG.info("{}: session {} with {} (protocol {}, heartbeat {} ms)", owner.deviceId(), welcome.sessionId(),
+        LOG.info("{}: session {} with {} (protocol {}, heartbeat {} ms)", owner.deviceId(), LogSafe.quote(welcome.sessionId()),
                 server, welcome.protocol(), periodMillis);
         owner.welcomed(welcome);
         sendPendingReport();
@@ -178,7 +180,7 @@ public final class SessionHandler extends SimpleChannelInboundHandler<Object> {
     }
 
     private void onError(ChannelHandlerContext ctx, ErrorMessage error) {
-        LOG.info("{}: {} sent error {}: {}", owner.deviceId(), server, error.code(), error.detail());
+        LOG.info("{}: {} sent error {}: {}", owner.deviceId(), server, error.code(), LogSafe.quote(error.detail()));
         owner.serverError(error);
         if (!ErrorCode.UNSUPPORTED.wire().equals(error.code())) {
             // every other error ends the session; the server closes too, this only makes it prompt

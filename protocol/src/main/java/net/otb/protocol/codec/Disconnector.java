@@ -8,6 +8,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import net.otb.protocol.ErrorCode;
 import net.otb.protocol.ErrorMessage;
+import net.otb.protocol.LogSafe;
 import org.slf4j.Logger;
 
 /**

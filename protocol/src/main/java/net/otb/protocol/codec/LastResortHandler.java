@@ -8,6 +8,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import javax.net.ssl.SSLException;
 import net.otb.protocol.ErrorCode;
+import net.otb.protocol.LogSafe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,10 +34,10 @@ public final class LastResortHandler extends ChannelInboundHandlerAdapter {
         if (violation != null) {
             Disconnector.disconnect(ctx.channel(), LOG, who, violation.code(), violation.getMessage());
         } else if (isPeerFailure(cause)) {
-            LOG.debug("{} {}: connection failed: {}", who, ctx.channel().remoteAddress(), cause.toString());
+            LOG.debug("{} {}: connection failed: {}", who, ctx.channel().remoteAddress(), LogSafe.escape(cause));
             ctx.close();
         } else {
-            LOG.warn("{} {}: unexpected failure, closing", who, ctx.channel().remoteAddress(), cause);
+            LOG.warn("{} {}: unexpected failure, closing", who, ctx.channel().remoteAddress(), LogSafe.escape(cause));
             Disconnector.sendAndClose(ctx.channel(), ErrorCode.INTERNAL, "internal error");
         }
     }

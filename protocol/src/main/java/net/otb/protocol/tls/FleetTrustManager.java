@@ -23,6 +23,7 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 import javax.net.ssl.X509TrustManager;
+import net.otb.protocol.LogSafe;
 import net.otb.protocol.pki.Certificates;
 import net.otb.protocol.pki.RevocationList;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;

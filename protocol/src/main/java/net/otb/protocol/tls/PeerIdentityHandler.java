@@ -8,6 +8,7 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.AttributeKey;
 import java.security.cert.CertificateException;
 import java.util.Optional;
+import net.otb.protocol.LogSafe;
 import net.otb.protocol.codec.PeerNames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,12 +52,12 @@ public final class PeerIdentityHandler extends ChannelInboundHandlerAdapter {
                 }
                 ctx.channel().attr(PEER_IDENTITY).set(identity.get());
                 ctx.channel().attr(PeerNames.PEER_NAME).set(identity.get().commonName());
-                LOG.debug("{} {}: TLS established ({}, {})", identity.get().commonName(),
+                LOG.debug("{} {}: TLS established ({}, {})", LogSafe.quote(identity.get().commonName()),
                         ctx.channel().remoteAddress(), ssl.engine().getSession().getProtocol(),
                         ssl.engine().getSession().getCipherSuite());
             } else {
                 LOG.info("TLS handshake with {} failed: {}", ctx.channel().remoteAddress(),
-                        reason(completion.cause()));
+                        LogSafe.quote(reason(completion.cause())));
                 ctx.close();
             }
         }

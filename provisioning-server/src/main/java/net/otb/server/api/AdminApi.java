@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import net.otb.protocol.LogSafe;
 import net.otb.protocol.pki.PkiException;
 import net.otb.server.ServerContext;
 import net.otb.server.catalog.Catalog;
@@ -25,8 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The admin routes (services, boxes, revocation, fleet, audit) and the read side of a service
- * ({@code GET /1.0/overTheBox/{serviceName}}, its tasks and audit). The acting operator is the
- * {@code X-Actor} header, {@code admin} by default.
+ * ({@code GET /1.0/overTheBox/{serviceName}}, its tasks and audit). The audit's actor is the signed
+ * credential ({@code ROLE:CONSUMER_ID}); an {@code X-Actor} header is kept beside it as an untrusted label.
  */
 public final class AdminApi implements ApiModule {
 
@@ -175,9 +176,23 @@ public final class AdminApi implements ApiModule {
                 .get("/1.0/overTheBox/{serviceName}/audit", this::serviceAudit);
     }
 
-    static String actor(ApiRequest request) {
-        String actor = request.header("x-actor").orElse("admin");
-        return actor.length() > 100 ? actor.substring(0, 100) : actor;
+    /**
+     * The audit's actor of this transaction: the signed credential ({@code ROLE:CONSUMER_ID}), never what the caller
+     * says; {@code fallback} only for a dispatcher that checks no signature (tests of the routing alone).
+     */
+    public static String actor(Tx tx, String fallback) {
+        Tx.Principal caller = tx.principal();
+        return caller == null ? fallback : caller.actor();
+    }
+
+    static String actor(Tx tx) {
+        return actor(tx, "admin");
+    }
+
+    /** The caller's own label for itself ({@code X-Actor}), untrusted, cut to 100 characters; null when absent. */
+    static String label(ApiRequest request) {
+        return request.header("x-actor").map(String::strip).filter(s -> !s.isEmpty())
+                .map(s -> s.length() > 100 ? s.substring(0, 100) : s).orElse(null);
     }
 
     private ApiResponse registerDevice(ApiRequest request, Tx tx) throws SQLException {
@@ -189,7 +204,7 @@ public final class AdminApi implements ApiModule {
         if (!context.devices().register(tx, body.serial(), body.model())) {
             throw Problems.conflict("already-exists", "Already exists", "the box " + body.serial() + " is registered already");
         }
-        context.audit().append(tx, actor(request), "device.registered", null, body.serial(), null, "model=" + body.model());
+        context.audit().append(tx, actor(tx), "device.registered", null, body.serial(), null, "model=" + body.model());
         Device device = context.devices().find(tx, body.serial()).orElseThrow();
         return ApiResponse.created(DeviceView.of(device, null), "/1.0/admin/devices/" + body.serial());
     }
@@ -205,7 +220,7 @@ public final class AdminApi implements ApiModule {
         String serial = request.pathParam("serial");
         String reason = request.hasBody() ? Optional.ofNullable(request.strictBody(Revocation.class).reason()).orElse("revoked by an operator")
                 : "revoked by an operator";
-        String certificateSerial = context.engine().revokeDevice(tx, serial, reason, actor(request));
+        String certificateSerial = context.engine().revokeDevice(tx, serial, reason, actor(tx));
         if (certificateSerial != null) {
             tx.afterCommit(() -> {
                 try {
@@ -225,15 +240,39 @@ public final class AdminApi implements ApiModule {
         NewService body = request.strictBody(NewService.class);
         Service service = context.engine().createService(tx, new DesiredStateEngine.NewService(body.serviceName(),
                 body.account(), body.offer(), ServiceStatus.fromWire(body.status()), body.serviceIp(), body.deviceId()),
-                actor(request));
+                actor(tx));
         return ApiResponse.created(view(tx, service), "/1.0/overTheBox/" + service.name());
     }
 
     private ApiResponse changeOffer(ApiRequest request, Tx tx) throws SQLException {
         OfferChange body = request.strictBody(OfferChange.class);
         DesiredProfile profile = context.engine().setDesiredOffer(tx, request.pathParam("serviceName"), body.offer(),
-                actor(request));
+                actor(tx));
+        refuseOpenOrders(tx, List.of(profile.serviceName()));
         return ApiResponse.ok(profile);
+    }
+
+    /**
+     * The rule of an operator's direct offer change (docs/api.md "Admin and operations"): refused with 409
+     * {@code open-migration}, naming the order, while a service has an open order (unpaid, or paid and waiting for its
+     * box), since the payment would then switch from an offer the order was not priced on. Checked after the engine
+     * has locked the services' rows, so no order can open in between; the refusal rolls the whole change back.
+     */
+    private static void refuseOpenOrders(Tx tx, List<String> serviceNames) throws SQLException {
+        Map<String, Long> open = new LinkedHashMap<>();
+        for (int from = 0; from < serviceNames.size(); from += 500) {
+            List<String> chunk = serviceNames.subList(from, Math.min(serviceNames.size(), from + 500));
+            String marks = String.join(", ", java.util.Collections.nCopies(chunk.size(), "?"));
+            tx.query("SELECT open_service, order_id FROM migrations WHERE open_service IN (" + marks + ")",
+                    row -> open.put(row.getString(1), row.getLong(2)), chunk.toArray());
+        }
+        if (!open.isEmpty()) {
+            Map.Entry<String, Long> first = open.entrySet().iterator().next();
+            throw Problems.conflict("open-migration", "Open migration", "service " + first.getKey()
+                    + " has the open order " + first.getValue() + "; its offer changes with that order (pay or cancel it"
+                    + " first)" + (open.size() > 1 ? "; " + (open.size() - 1) + " more services have open orders" : "")
+                    + "; nothing was changed").with("orderId", first.getValue()).with("openOrders", open);
+        }
     }
 
     private ApiResponse changeOffers(ApiRequest request, Tx tx) throws SQLException {
@@ -241,14 +280,15 @@ public final class AdminApi implements ApiModule {
         List<String> names = body.serviceNames() != null ? body.serviceNames()
                 : context.services().namesByOffer(tx, body.fromOffer(), ServiceStatus.ACTIVE, body.limit());
         DesiredStateEngine.OfferChanges changes = context.engine().setDesiredOffers(tx, names, body.offer(),
-                actor(request));
+                actor(tx));
+        refuseOpenOrders(tx, changes.profiles().stream().map(DesiredProfile::serviceName).toList());
         return ApiResponse.ok(new OfferChangesDone(changes.offer(), changes.profiles().size(), changes.profiles()));
     }
 
     private ApiResponse bind(ApiRequest request, Tx tx) throws SQLException {
         Binding body = request.strictBody(Binding.class);
         String name = request.pathParam("serviceName");
-        context.engine().bindService(tx, name, body.deviceId(), actor(request));
+        context.engine().bindService(tx, name, body.deviceId(), actor(tx));
         return ApiResponse.ok(view(tx, context.services().find(tx, name).orElseThrow()));
     }
 

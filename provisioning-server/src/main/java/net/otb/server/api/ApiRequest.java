@@ -2,7 +2,6 @@ package net.otb.server.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import java.io.IOException;
@@ -186,14 +185,12 @@ public record ApiRequest(String method, String path, Map<String, String> pathPar
                     : e.getKnownPropertyIds().stream().map(String::valueOf).sorted().toList();
             throw Problems.invalidField(field, "unknown field " + field + (known.isEmpty() ? ""
                     : "; the fields are " + String.join(", ", known)));
-        } catch (InvalidFormatException e) {
-            throw Problems.invalidField(fieldPath(e), "invalid value for " + fieldPath(e) + ": "
-                    + firstLine(e.getOriginalMessage()));
         } catch (MismatchedInputException e) {
+            // InvalidFormatException too; said in the API's words, never Jackson's (its message names Java types)
             String field = fieldPath(e);
             throw field.isEmpty()
-                    ? Problems.badRequest("the body must be a JSON object: " + firstLine(e.getOriginalMessage()))
-                    : Problems.invalidField(field, "wrong type for " + field + ": " + firstLine(e.getOriginalMessage()));
+                    ? Problems.badRequest("the body must be a JSON object" + got(e))
+                    : Problems.invalidField(field, field + " must be " + expected(e.getTargetType()) + got(e));
         } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
             // a value the field's type cannot take (a time that is not one): name the field and the form it expects
             String field = fieldPath(e);
@@ -211,6 +208,68 @@ public record ApiRequest(String method, String path, Map<String, String> pathPar
         } catch (IOException e) {
             throw Problems.badRequest("unreadable body: " + firstLine(e.getMessage()));
         }
+    }
+
+    /** What a field of this Java type must be, in JSON's terms. */
+    static String expected(Class<?> type) {
+        if (type == null) {
+            return "of another type";
+        }
+        if (type == long.class || type == Long.class || type == int.class || type == Integer.class
+                || type == short.class || type == Short.class || type == java.math.BigInteger.class) {
+            return "an integer (a JSON number without quotes, e.g. 3999)";
+        }
+        if (type == double.class || type == Double.class || type == float.class || type == Float.class
+                || type == java.math.BigDecimal.class) {
+            return "a number (a JSON number without quotes)";
+        }
+        if (type == boolean.class || type == Boolean.class) {
+            return "true or false (a JSON boolean without quotes)";
+        }
+        if (CharSequence.class.isAssignableFrom(type)) {
+            return "a string (in double quotes)";
+        }
+        if (type == java.time.Instant.class) {
+            return "an ISO-8601 instant string, e.g. \"2026-12-08T10:00:00Z\"";
+        }
+        if (type == java.time.LocalDate.class) {
+            return "an ISO-8601 date string, e.g. \"2026-12-08\"";
+        }
+        if (type.isEnum()) {
+            return "one of " + java.util.Arrays.stream(type.getEnumConstants()).map(Object::toString).toList();
+        }
+        if (type.isArray() || java.util.Collection.class.isAssignableFrom(type)) {
+            return "an array";
+        }
+        return "a JSON object";
+    }
+
+    /** What was sent instead, as JSON calls it ({@code , got a string}), read from the body at the failing path. */
+    private String got(MismatchedInputException e) {
+        JsonNode node;
+        try {
+            node = ApiJson.mapper().readTree(body);
+        } catch (IOException notJson) {
+            return "";
+        }
+        for (com.fasterxml.jackson.databind.JsonMappingException.Reference ref : e.getPath()) {
+            if (node == null) {
+                return "";
+            }
+            node = ref.getFieldName() != null ? node.get(ref.getFieldName()) : node.get(ref.getIndex());
+        }
+        if (node == null) {
+            return "";
+        }
+        return switch (node.getNodeType()) {
+            case STRING -> ", got a string";
+            case NUMBER -> node.isIntegralNumber() ? ", got an integer" : ", got a number with a fraction";
+            case BOOLEAN -> ", got a boolean";
+            case NULL -> ", got null";
+            case ARRAY -> ", got an array";
+            case OBJECT, POJO -> ", got an object";
+            default -> "";
+        };
     }
 
     private static String fieldPath(com.fasterxml.jackson.databind.JsonMappingException e) {

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
+import net.otb.protocol.LogSafe;
 import net.otb.server.auth.ApiCaller;
 import net.otb.server.auth.Authenticator;
 import net.otb.server.desired.DesiredStateException;
@@ -63,15 +64,19 @@ public final class Dispatcher {
         try {
             caller = authenticator == null || Authenticator.isPublic(route) ? null
                     : authenticator.authenticate(request);
-            Tx.Principal principal = caller == null ? null : new Tx.Principal(caller.applicationKey(), caller.consumerId());
+            Tx.Principal principal = caller == null ? null : new Tx.Principal(caller.applicationKey(), caller.consumerId(),
+                    caller.role(), AdminApi.label(request));
             if (route.plain() != null) {
                 rendered = render(route.plain().handle(request));
             } else {
-                Optional<String> key = route.stateChanging() ? request.idempotencyKey() : Optional.empty();
+                Optional<String> key = !route.stateChanging() ? Optional.<String>empty()
+                        : caller == null ? request.idempotencyKey()
+                        : request.idempotencyKey().or(() -> Authenticator.implicitIdempotencyKey(request));
+                Long scope = caller == null ? null : caller.consumerId();
                 rendered = database.inTransaction(tx -> {
                     tx.principal(principal);
                     if (key.isPresent()) {
-                        Optional<Idempotency.Stored> stored = Idempotency.claim(tx, key.get(), request);
+                        Optional<Idempotency.Stored> stored = Idempotency.claim(tx, scope, key.get(), request);
                         if (stored.isPresent()) {
                             Idempotency.Stored s = stored.get();
                             return new Rendered(s.status(), s.contentType(), s.body().getBytes(StandardCharsets.UTF_8),
@@ -80,7 +85,7 @@ public final class Dispatcher {
                     }
                     Rendered answer = render(route.handler().handle(request, tx));
                     if (key.isPresent()) {
-                        Idempotency.complete(tx, key.get(), answer.status(), answer.contentType(),
+                        Idempotency.complete(tx, scope, key.get(), answer.status(), answer.contentType(),
                                 new String(answer.body(), StandardCharsets.UTF_8));
                     }
                     return answer;
@@ -141,6 +146,21 @@ public final class Dispatcher {
             return given.get();
         }
         return "r-" + Long.toHexString(requests.incrementAndGet());
+    }
+
+    /** The route label under which requests refused before routing are counted in {@code otb_http_requests_total}. */
+    public static final String UNROUTED = "(unrouted)";
+
+    private static final java.util.Set<String> KNOWN_METHODS = java.util.Set.of("GET", "HEAD", "POST", "PUT",
+            "DELETE", "PATCH", "OPTIONS");
+
+    /**
+     * Counts a request the HTTP handler refused before any route ran (a malformed target, no route, 405, 415):
+     * anyone can send those, so they are a metric, not a log line each.
+     */
+    void unrouted(String method, int status) {
+        // a peer picks the method: an unknown one is OTHER, so it cannot grow the metric's series without bound
+        metrics.httpRequest(KNOWN_METHODS.contains(method) ? method : "OTHER", UNROUTED, status);
     }
 
     /** Renders a problem as problem+json. */

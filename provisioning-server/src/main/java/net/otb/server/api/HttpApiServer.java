@@ -42,6 +42,7 @@ public final class HttpApiServer implements AutoCloseable {
         public static final String TLS = "tls";
         public static final String IDLE = "idle";
         public static final String CODEC = "httpCodec";
+        public static final String HEADERS = "responseHeaders";
         public static final String AGGREGATOR = "aggregator";
         public static final String REQUESTS = "requests";
 
@@ -92,7 +93,8 @@ public final class HttpApiServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         connections.add(ch);
-                        // TLS → idle close → HTTP codec → whole-request aggregation (413 as problem+json) → routing
+                        // TLS → idle close → HTTP codec → headers of every answer (no-store, HSTS) → whole-request
+                        // aggregation (413 as problem+json) → routing
                         if (tls != null) {
                             ch.pipeline().addLast(Names.TLS, new PlainTextAlert(tls.newHandler(ch.alloc())));
                         }
@@ -104,6 +106,7 @@ public final class HttpApiServer implements AutoCloseable {
                                     }
                                 })
                                 .addLast(Names.CODEC, new HttpServerCodec(4096, 8192, 8192))
+                                .addLast(Names.HEADERS, tls != null ? ResponseHeaders.HTTPS : ResponseHeaders.PLAIN)
                                 .addLast(Names.AGGREGATOR, new ProblemAggregator(maxBodyBytes))
                                 .addLast(Names.REQUESTS, new HttpRequestHandler(router, dispatcher, workers));
                     }

@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
+import net.otb.protocol.LogSafe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,24 +72,28 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
         String method = request.method().name();
         boolean head = method.equals("HEAD");
         if (request.decoderResult().isFailure()) {
-            write(ctx, Dispatcher.problem(Problems.badRequest("malformed HTTP request: "
+            write(ctx, unrouted(method, Problems.badRequest("malformed HTTP request: "
                     + request.decoderResult().cause().getMessage())), false, head);
             return;
         }
         QueryStringDecoder query;
+        String rawPath;
+        Router.Match match;
         try {
+            // the path's segments are percent-decoded while matching: a bad escape (GET /%ZZ) throws here
             query = new QueryStringDecoder(request.uri());
+            rawPath = query.rawPath();
+            match = router.match(method, rawPath);
         } catch (IllegalArgumentException e) {
-            write(ctx, Dispatcher.problem(Problems.badRequest("malformed URI: " + e.getMessage())), keepAlive, head);
+            write(ctx, unrouted(method, Problems.badRequest("malformed request target: " + e.getMessage())), keepAlive,
+                    head);
             return;
         }
-        String rawPath = query.rawPath();
-        Router.Match match = router.match(method, rawPath);
         if (match.route() == null) {
             if (match.allowed().isEmpty()) {
-                write(ctx, Dispatcher.problem(Problems.routeNotFound(rawPath)), keepAlive, head);
+                write(ctx, unrouted(method, Problems.routeNotFound(rawPath)), keepAlive, head);
             } else {
-                Dispatcher.Rendered rendered = Dispatcher.problem(Problems.methodNotAllowed(method, rawPath));
+                Dispatcher.Rendered rendered = unrouted(method, Problems.methodNotAllowed(method, rawPath));
                 rendered.headers().put("Allow", String.join(", ", match.allowed()));
                 write(ctx, rendered, keepAlive, head);
             }
@@ -98,7 +103,7 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
         request.content().readBytes(body);
         String contentType = request.headers().get(HttpHeaderNames.CONTENT_TYPE);
         if (body.length > 0 && !isJson(contentType)) {
-            write(ctx, Dispatcher.problem(Problems.unsupportedMediaType(contentType)), keepAlive, head);
+            write(ctx, unrouted(method, Problems.unsupportedMediaType(contentType)), keepAlive, head);
             return;
         }
         Map<String, String> headers = new HashMap<>();
@@ -109,7 +114,7 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
                     match.params(), query.parameters(), headers, body, String.valueOf(ctx.channel().remoteAddress()),
                     request.uri());
         } catch (IllegalArgumentException e) {
-            write(ctx, Dispatcher.problem(Problems.badRequest("malformed request: " + e.getMessage())), keepAlive, head);
+            write(ctx, unrouted(method, Problems.badRequest("malformed request: " + e.getMessage())), keepAlive, head);
             return;
         }
         try {
@@ -120,6 +125,12 @@ final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpReque
         } catch (RejectedExecutionException e) {
             write(ctx, Dispatcher.problem(Problems.overloaded()), keepAlive, head);
         }
+    }
+
+    /** A refusal answered before any route ran: counted (never logged per request), then rendered. */
+    private Dispatcher.Rendered unrouted(String method, ProblemException problem) {
+        dispatcher.unrouted(method, problem.status());
+        return Dispatcher.problem(problem);
     }
 
     private static boolean isJson(String contentType) {

@@ -18,7 +18,9 @@ import net.otb.server.store.Tx;
  * is claimed by inserting its row in the handler's own transaction, before the handler runs: a concurrent
  * request with the same key waits on that row (or meets the unique key and is run again), then finds the
  * committed answer. So the answer and the state change commit together, and two retries never both run.
- * Only successful answers are kept: a refused request changed nothing and may be retried as it is.
+ * Only successful answers are kept: a refused request changed nothing and may be retried as it is. A key belongs to
+ * the credential that sent it (its consumer key): another caller's same key is another key, so two callers never
+ * share an answer and a refusal never describes another caller's request.
  */
 public final class Idempotency {
 
@@ -38,14 +40,16 @@ public final class Idempotency {
     /**
      * Claims {@code key} for this request, or returns the answer stored for it.
      *
+     * @param scope whose key it is: the caller's consumer key id, or null for a dispatcher that checks no signature
      * @return the stored answer when the key was used before by the same request
      * @throws ProblemException 422 when the key was used by another request (method, path or body differ)
      * @throws RetryableConflict when a concurrent request inserted the key first
      */
-    static Optional<Stored> claim(Tx tx, String key, ApiRequest request) throws SQLException {
+    static Optional<Stored> claim(Tx tx, Long scope, String key, ApiRequest request) throws SQLException {
         checkKey(key);
+        String stored0 = scoped(scope, key);
         String hash = sha256(request.body());
-        Optional<Stored> stored = find(tx, key);
+        Optional<Stored> stored = find(tx, stored0);
         if (stored.isPresent()) {
             Stored s = stored.get();
             if (!s.method().equals(request.method()) || !s.path().equals(request.path()) || !s.bodySha256().equals(hash)) {
@@ -58,7 +62,7 @@ public final class Idempotency {
         try {
             tx.update("INSERT INTO idempotency_keys (idem_key, method, path, body_sha256, status, content_type, "
                     + "response_body, created_at) VALUES (?, ?, ?, ?, 0, '', '', ?)",
-                    key, request.method(), request.path(), hash, tx.now());
+                    stored0, request.method(), request.path(), hash, tx.now());
         } catch (SQLException e) {
             if (Database.isUniqueViolation(e)) {
                 throw new RetryableConflict("Idempotency-Key " + key + " is being used by a concurrent request");
@@ -69,9 +73,15 @@ public final class Idempotency {
     }
 
     /** Stores the answer of the request that claimed {@code key}, in the same transaction. */
-    static void complete(Tx tx, String key, int status, String contentType, String body) throws SQLException {
+    static void complete(Tx tx, Long scope, String key, int status, String contentType, String body)
+            throws SQLException {
         tx.update("UPDATE idempotency_keys SET status = ?, content_type = ?, response_body = ? WHERE idem_key = ?",
-                status, contentType, body, key);
+                status, contentType, body, scoped(scope, key));
+    }
+
+    /** The key as stored: its owner, a space (never part of a key: keys are visible ASCII), the key. */
+    static String scoped(Long scope, String key) {
+        return (scope == null ? "-" : "c" + scope) + " " + key;
     }
 
     /** Deletes answers older than {@link #RETENTION}; returns how many. */

@@ -8,6 +8,7 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.util.List;
+import net.otb.protocol.LogSafe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,7 +60,7 @@ final class PlainTextAlert extends ByteToMessageDecoder {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        LOG.debug("http {}: {}", ctx.channel().remoteAddress(), cause.toString());
+        LOG.debug("http {}: {}", ctx.channel().remoteAddress(), LogSafe.escape(cause));
         ctx.close();
     }
 }

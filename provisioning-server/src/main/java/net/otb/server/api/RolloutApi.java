@@ -99,7 +99,7 @@ public final class RolloutApi implements ApiModule {
             } catch (IllegalArgumentException e) {
                 throw Problems.badRequest("invalid body: " + e.getMessage());
             }
-            Rollout created = rollouts.create(tx, spec, AdminApi.actor(request));
+            Rollout created = rollouts.create(tx, spec, AdminApi.actor(tx));
             return ApiResponse.created(view(tx, created), "/1.0/admin/rollouts/" + created.id());
         }));
         router.get("/1.0/admin/rollouts", (request, tx) -> {
@@ -125,15 +125,15 @@ public final class RolloutApi implements ApiModule {
                     10_000))));
         }));
         router.post("/1.0/admin/rollouts/{rolloutId}/pause", (request, tx) -> guard(() ->
-                ApiResponse.ok(view(tx, rollouts.pause(tx, id(request), AdminApi.actor(request))))));
+                ApiResponse.ok(view(tx, rollouts.pause(tx, id(request), AdminApi.actor(tx))))));
         router.post("/1.0/admin/rollouts/{rolloutId}/resume", (request, tx) -> guard(() ->
-                ApiResponse.ok(view(tx, rollouts.resume(tx, id(request), AdminApi.actor(request))))));
+                ApiResponse.ok(view(tx, rollouts.resume(tx, id(request), AdminApi.actor(tx))))));
         router.post("/1.0/admin/rollouts/{rolloutId}/cancel", (request, tx) -> guard(() ->
-                ApiResponse.ok(view(tx, rollouts.cancel(tx, id(request), AdminApi.actor(request))))));
+                ApiResponse.ok(view(tx, rollouts.cancel(tx, id(request), AdminApi.actor(tx))))));
         router.post("/1.0/admin/rollouts/{rolloutId}/revert", (request, tx) -> guard(() -> {
             long id = id(request);
             boolean immediate = request.hasBody() && Boolean.TRUE.equals(request.strictBody(RevertRequest.class).immediate());
-            Rollouts.Reverted done = rollouts.revert(tx, id, AdminApi.actor(request), immediate);
+            Rollouts.Reverted done = rollouts.revert(tx, id, AdminApi.actor(tx), immediate);
             return ApiResponse.ok(new RevertDone(id, done.reverted(), done.kept(), done.rollouts()));
         }));
     }

@@ -19,7 +19,8 @@ import javax.net.ssl.TrustManagerFactory;
  * credentials of one or more roles and, for each request, uses the first whose rules grant the call. Its clock
  * should be the server's (the same injected clock in-process, or the system clock corrected by
  * {@code GET /1.0/auth/time}). Two state-changing requests that would sign alike (same call, body and second)
- * get the next second's timestamp instead, as the server refuses a replayed signature. Thread-safe.
+ * get the next second's timestamp instead: the server answers a byte-identical replay with the first answer
+ * (the signature is its implicit Idempotency-Key), which a second, distinct request must not get. Thread-safe.
  */
 public final class ApiSigner {
 

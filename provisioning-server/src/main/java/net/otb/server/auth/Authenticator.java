@@ -6,7 +6,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import net.otb.server.api.ApiRequest;
 import net.otb.server.api.ProblemException;
 import net.otb.server.api.Problems;
@@ -16,14 +15,14 @@ import net.otb.server.store.Database;
 /**
  * Checks OVH's signed requests (DESIGN §4): the application and consumer keys exist and belong together, the
  * timestamp is within ±window of the server's clock, the signature covers this method, URL, body and timestamp,
- * a state-changing request's signature was not seen before inside the window, and the consumer key's rules grant
- * the call (but on {@link #ANY_ROLE_ROUTES}, which any signed caller may read). Refusals are problem+json 401 (who you are is not proven) or 403 (proven, not allowed), with OVH's
+ * and the consumer key's rules grant the call (but on {@link #ANY_ROLE_ROUTES}, which any signed caller may read). Refusals are problem+json 401 (who you are is not proven) or 403 (proven, not allowed), with OVH's
  * {@code errorCode} and {@code message}. Thread-safe; runs on the HTTP workers.
  *
- * <p>Two things are kept in memory: consumer keys for {@link #GRANT_TTL} after a lookup (a key created by another
- * server sharing the database is found at once, a changed one within that time), and the signatures of
- * state-changing requests until their timestamp leaves the window. Reads are not checked for replay: OVH's
- * timestamps are in seconds, so a client polling twice in a second sends the same signature twice, legitimately.
+ * <p>Consumer keys are kept in memory for {@link #GRANT_TTL} after a lookup (a key created by another server sharing
+ * the database is found at once, a changed one within that time). Replays are not refused here: a state-changing
+ * request's signature is its implicit Idempotency-Key ({@link #implicitIdempotencyKey}), kept in the store, so a
+ * byte-identical replay inside the window, on any instance, gets the first answer and never runs twice; reads may
+ * be sent twice in a second with one signature, as a polling client does.
  */
 public final class Authenticator {
 
@@ -53,8 +52,6 @@ public final class Authenticator {
     private final Clock clock;
     private final long windowSeconds;
     private final Map<String, Cached> grants = new ConcurrentHashMap<>();
-    private final Map<String, Long> seen = new ConcurrentHashMap<>();
-    private final AtomicLong insertions = new AtomicLong();
 
     public Authenticator(Database database, CredentialStore store, Clock clock, Duration window) {
         if (window.isNegative() || window.isZero()) {
@@ -116,9 +113,9 @@ public final class Authenticator {
             throw unauthorized("INVALID_SIGNATURE", "Invalid signature: it does not cover this method, URL "
                     + "(https://host/path?query, the host without its port), body and timestamp");
         }
-        if (!request.method().equals("GET") && !request.method().equals("HEAD")) {
-            remember(signature.trim(), timestamp + windowSeconds, now);
-        }
+        // a byte-identical replay of a state-changing call is not refused here: the dispatcher takes its signature as
+        // an implicit Idempotency-Key of this credential, so it gets the first answer and never runs twice (the
+        // official client signs in whole seconds: a retry in the same second is byte-identical)
         String apiPath = request.rawPath().substring(BASE_PATH.length());
         boolean anyRole = ANY_ROLE_ROUTES.contains(request.rawPath())
                 && (request.method().equals("GET") || request.method().equals("HEAD"));
@@ -145,14 +142,12 @@ public final class Authenticator {
         return found;
     }
 
-    private void remember(String signature, long expiresAt, long now) {
-        if (seen.putIfAbsent(signature, expiresAt) != null) {
-            throw unauthorized("REPLAYED_SIGNATURE", "Invalid signature: this signature was used already; "
-                    + "a state-changing request is signed anew (another second) to be sent again");
-        }
-        if (insertions.incrementAndGet() % 1024 == 0) {
-            seen.values().removeIf(expiry -> expiry < now);
-        }
+    /**
+     * The implicit Idempotency-Key of a signed request that carries none: its signature (which covers method, URL,
+     * body and timestamp), so only a byte-identical replay by the same credential matches it.
+     */
+    public static java.util.Optional<String> implicitIdempotencyKey(ApiRequest request) {
+        return request.header(SIGNATURE).map(String::trim).filter(s -> !s.isEmpty()).map(s -> "signature:" + s);
     }
 
     private static ProblemException unauthorized(String code, String message) {

@@ -11,6 +11,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
+import net.otb.protocol.LogSafe;
 import net.otb.server.desired.ChangeAnnouncer;
 import net.otb.server.store.StoreConfig;
 import net.otb.server.store.Tx;
@@ -265,10 +266,10 @@ public final class ClusterEvents implements ChangeAnnouncer, AutoCloseable {
                         sink.sessionTaken(fields.get(2), fields.get(1), Long.parseLong(fields.get(3)));
                     }
                 }
-                default -> LOG.debug("unknown announcement {}", payload);
+                default -> LOG.debug("unknown announcement {}", LogSafe.quote(payload));
             }
         } catch (RuntimeException e) {
-            LOG.warn("announcement {} could not be handled: {}", payload, e.toString());
+            LOG.warn("announcement {} could not be handled: {}", LogSafe.quote(payload), LogSafe.escape(e));
         }
     }
 }

@@ -21,7 +21,7 @@ public final class AuditLog {
     }
 
     private static final String INSERT = "INSERT INTO audit_events (occurred_at, actor, action, service_name, device_id, "
-            + "generation, details, api_application, api_consumer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+            + "generation, details, api_application, api_consumer, actor_label) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
     /**
      * Appends an event.
@@ -37,7 +37,8 @@ public final class AuditLog {
                        String details) throws SQLException {
         Tx.Principal by = tx.principal();
         return tx.insert(INSERT, tx.now(), actor, action, serviceName, deviceId, generation, cut(details),
-                by == null ? null : by.application(), by == null ? null : by.consumer());
+                by == null ? null : by.application(), by == null ? null : by.consumer(),
+                by == null ? null : by.label());
     }
 
     /**
@@ -50,7 +51,8 @@ public final class AuditLog {
         Tx.Principal by = tx.principal();
         for (Entry e : entries) {
             rows.add(new Object[] {now, e.actor(), e.action(), e.serviceName(), e.deviceId(), e.generation(),
-                    cut(e.details()), by == null ? null : by.application(), by == null ? null : by.consumer()});
+                    cut(e.details()), by == null ? null : by.application(), by == null ? null : by.consumer(),
+                    by == null ? null : by.label()});
         }
         tx.batch(INSERT, rows);
     }
@@ -63,7 +65,7 @@ public final class AuditLog {
     public List<AuditEvent> list(Tx tx, String serviceName, String deviceId, long afterId, int limit)
             throws SQLException {
         StringBuilder sql = new StringBuilder("SELECT id, occurred_at, actor, action, service_name, device_id, "
-                + "generation, details, api_application, api_consumer FROM audit_events WHERE id > ?");
+                + "generation, details, api_application, api_consumer, actor_label FROM audit_events WHERE id > ?");
         List<Object> args = new ArrayList<>();
         args.add(afterId);
         if (serviceName != null) {
@@ -79,7 +81,7 @@ public final class AuditLog {
         return tx.query(sql.toString(), row -> new AuditEvent(row.getLong("id"), Tx.instant(row, "occurred_at"),
                 row.getString("actor"), row.getString("action"), row.getString("service_name"),
                 row.getString("device_id"), Tx.nullableLong(row, "generation"), row.getString("details"),
-                row.getString("api_application"), Tx.nullableLong(row, "api_consumer")),
+                row.getString("api_application"), Tx.nullableLong(row, "api_consumer"), row.getString("actor_label")),
                 args.toArray());
     }
 

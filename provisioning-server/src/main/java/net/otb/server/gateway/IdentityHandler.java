@@ -9,6 +9,7 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import java.net.InetSocketAddress;
 import java.security.cert.CertificateException;
 import java.util.Optional;
+import net.otb.protocol.LogSafe;
 import net.otb.protocol.RetryAfter;
 import net.otb.protocol.codec.PeerNames;
 import net.otb.protocol.tls.PeerIdentity;

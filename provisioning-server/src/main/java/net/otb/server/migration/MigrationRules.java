@@ -59,8 +59,9 @@ public final class MigrationRules {
         }
         OfferTerms current = checked.value();
         if (service.openMigration()) {
+            String order = service.openOrderId() == null ? "its order" : "order " + service.openOrderId();
             return Result.rejected(Refusal.conflict("open-migration", "service " + service.serviceName()
-                    + " already has an open migration; pay or cancel its order first"));
+                    + " already has an open migration (" + order + "); pay or cancel " + order + " first"));
         }
         if (offerName == null || offerName.isBlank()) {
             return Result.rejected(Refusal.invalid("offer-required",

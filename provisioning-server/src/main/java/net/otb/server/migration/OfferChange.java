@@ -7,6 +7,7 @@ import java.time.ZoneId;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import net.otb.protocol.LogSafe;
 import net.otb.server.contact.Contact;
 import net.otb.server.contact.ContactStore;
 import net.otb.server.desired.AuditLog;
@@ -156,7 +157,8 @@ public final class OfferChange implements HelloListener {
      * Paid without a box, the offer switches now and the refund is established; with a box, the migration waits
      * for the box.
      *
-     * @param paymentId billing's payment id, or null; a paid order refuses a different one
+     * @param paymentId billing's payment id, or null; a paid order refuses a different one (null included: a
+     *        notification without an id and one with an id are two payments)
      * @param amountCents the amount paid, or null; when given it must be the order's amount
      */
     public Result<OrderedChange> pay(Tx tx, long orderId, String paymentId, Long amountCents, String actor)
@@ -174,10 +176,11 @@ public final class OfferChange implements HelloListener {
                 return Result.rejected(Refusal.conflict("order-cancelled", "order " + orderId
                         + " was cancelled at " + order.cancelledAt() + "; its payment is refused"));
             case PAID:
-                if (paymentId != null && order.paymentId() != null && !paymentId.equals(order.paymentId())) {
-                    return Result.rejected(Refusal.conflict("already-paid", "order " + orderId
-                            + " is already paid by payment " + order.paymentId() + "; payment " + paymentId
-                            + " is refused"));
+                // the first notification's identity, whatever it carried (an id or none), is the payment: a
+                // notification without an id followed by one with an id is two payments, not a retry
+                if (!java.util.Objects.equals(paymentId, order.paymentId())) {
+                    return Result.rejected(Refusal.conflict("already-paid", "order " + orderId + " is already paid by "
+                            + describePayment(order.paymentId()) + "; " + describePayment(paymentId) + " is refused"));
                 }
                 return Result.accepted(new OrderedChange(order, migration));
             case UNPAID:
@@ -206,6 +209,10 @@ public final class OfferChange implements HelloListener {
             complete(tx, migrations.find(tx, migration.id()).orElseThrow(), actor);
         }
         return order(tx, orderId);
+    }
+
+    private static String describePayment(String paymentId) {
+        return paymentId == null ? "a payment without paymentId" : "payment " + paymentId;
     }
 
     /** Cancels an unpaid order and closes its migration; a cancelled order stays cancelled, a paid one is refused. */
@@ -390,8 +397,9 @@ public final class OfferChange implements HelloListener {
         if (service.isEmpty()) {
             return Optional.empty();
         }
-        boolean open = migrations.open(tx, serviceName).isPresent();
-        return Optional.of(new ServiceView(serviceName, service.get().offer(), service.get().status().wire(), open));
+        Optional<Migration> open = migrations.open(tx, serviceName);
+        return Optional.of(new ServiceView(serviceName, service.get().offer(), service.get().status().wire(),
+                open.isPresent(), open.map(Migration::orderId).orElse(null)));
     }
 
     private Optional<Contact> find(Tx tx, long id) {

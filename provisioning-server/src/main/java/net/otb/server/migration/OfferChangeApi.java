@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import net.otb.server.ServerContext;
+import net.otb.server.api.AdminApi;
 import net.otb.server.api.ApiModule;
 import net.otb.server.api.ApiRequest;
 import net.otb.server.api.ApiResponse;
@@ -72,7 +73,7 @@ public final class OfferChangeApi implements ApiModule {
             checkFields(body);
             OfferChange.OrderedChange ordered = accepted(change.changeOffers(tx, request.pathParam("serviceName"),
                     new ChangeRequest(body.offer(), body.hardwareName(), body.shippingContactID(), body.shippingMethod(),
-                            body.shippingRelayID(), body.acceptedContracts()), ORDER_SYSTEM));
+                            body.shippingRelayID(), body.acceptedContracts()), AdminApi.actor(tx, ORDER_SYSTEM)));
             // 200 as the public API answers it (OVH's clients take any other status for an error), where the order is
             return ApiResponse.ok(new Views.OrderCreated(ordered.order().id(), ordered.order().url(),
                     Views.Price.of(ordered.order().amount()), ordered.migration().state().wire()))
@@ -94,11 +95,11 @@ public final class OfferChangeApi implements ApiModule {
             if (body.paymentId() != null && (body.paymentId().isBlank() || body.paymentId().length() > 128)) {
                 throw Problems.invalidField("paymentId", "paymentId must be 1-128 characters");
             }
-            return orderView(accepted(change.pay(tx, orderId(request), body.paymentId(), body.amountCents(), BILLING)));
+            return orderView(accepted(change.pay(tx, orderId(request), body.paymentId(), body.amountCents(), AdminApi.actor(tx, BILLING))));
         });
 
         router.post("/1.0/me/order/{orderId}/cancel", (request, tx) ->
-                orderView(accepted(change.cancel(tx, orderId(request), ORDER_SYSTEM))));
+                orderView(accepted(change.cancel(tx, orderId(request), AdminApi.actor(tx, ORDER_SYSTEM)))));
 
         router.post("/1.0/me/order/{orderId}/shipment", (request, tx) -> {
             ShipmentBody body = request.body(ShipmentBody.class);
@@ -109,7 +110,7 @@ public final class OfferChangeApi implements ApiModule {
                 throw Problems.invalidField("deviceId", "deviceId must be a box serial: 1-64 letters, digits, "
                         + "'.', '_' or '-'");
             }
-            return orderView(accepted(change.ship(tx, orderId(request), body.deviceId().strip(), WAREHOUSE)));
+            return orderView(accepted(change.ship(tx, orderId(request), body.deviceId().strip(), AdminApi.actor(tx, WAREHOUSE))));
         });
 
         router.get("/1.0/me/contact", (request, tx) ->
@@ -120,7 +121,7 @@ public final class OfferChangeApi implements ApiModule {
             ContactDraft draft = accepted(new ContactDraft(body.name(), body.street(), body.postcode(), body.city(),
                     body.country(), body.phone(), Boolean.TRUE.equals(body.makeDefault())).validate());
             var contact = change.contacts().create(tx, draft);
-            context.audit().append(tx, ORDER_SYSTEM, "contact.created", null, null, null,
+            context.audit().append(tx, AdminApi.actor(tx, ORDER_SYSTEM), "contact.created", null, null, null,
                     "contact " + contact.id() + (contact.isDefault() ? " (default)" : ""));
             return ApiResponse.ok(Views.ContactView.of(contact)).withHeader("Location", "/1.0/me/contact/" + contact.id());
         });

@@ -9,8 +9,13 @@ import java.util.Objects;
  * @param offer its current offer
  * @param status its status; only {@code active} may change offer
  * @param openMigration whether a migration of this service is open (ordered, paid and awaiting the box)
+ * @param openOrderId the order of that open migration, or null (none, or not known)
  */
-public record ServiceView(String serviceName, String offer, String status, boolean openMigration) {
+public record ServiceView(String serviceName, String offer, String status, boolean openMigration, Long openOrderId) {
+
+    public ServiceView(String serviceName, String offer, String status, boolean openMigration) {
+        this(serviceName, offer, status, openMigration, null);
+    }
 
     public static final String ACTIVE = "active";
 

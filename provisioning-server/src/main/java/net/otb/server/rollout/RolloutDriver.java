@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import net.otb.protocol.LogSafe;
 import net.otb.server.desired.AuditLog;
 import net.otb.server.desired.DesiredProfile;
 import net.otb.server.desired.DesiredStateEngine;

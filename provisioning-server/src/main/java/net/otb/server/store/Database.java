@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.random.RandomGenerator;
 import javax.sql.DataSource;
+import net.otb.protocol.LogSafe;
 import org.flywaydb.core.Flyway;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -234,7 +235,7 @@ public final class Database implements AutoCloseable {
             try (Connection connection = dataSource.getConnection()) {
                 connection.createStatement().execute("SHUTDOWN");
             } catch (SQLException e) {
-                LOG.debug("H2 shutdown: {}", e.getMessage());
+                LOG.debug("H2 shutdown: {}", LogSafe.quote(e.getMessage()));
             }
         }
         dataSource.close();
@@ -281,7 +282,7 @@ public final class Database implements AutoCloseable {
         try {
             connection.rollback();
         } catch (SQLException e) {
-            LOG.debug("rollback failed: {}", e.getMessage());
+            LOG.debug("rollback failed: {}", LogSafe.quote(e.getMessage()));
         }
         for (Runnable action : tx.onRollbackActions()) {
             try {

@@ -32,10 +32,20 @@ public final class Tx {
     private Principal principal;
 
     /**
-     * Who caused the work of this transaction through the HTTP API: the application key and the consumer key's
-     * id. The audit log writes them beside every event.
+     * Who caused the work of this transaction through the HTTP API: the application key, the consumer key's id and
+     * its role, all proven by the request's signature; and {@code label}, what the caller said about itself
+     * ({@code X-Actor}), untrusted and possibly null. The audit log writes them beside every event.
      */
-    public record Principal(String application, long consumer) {
+    public record Principal(String application, long consumer, String role, String label) {
+
+        public Principal(String application, long consumer) {
+            this(application, consumer, "api", null);
+        }
+
+        /** The audit's actor for this caller: {@code ROLE:CONSUMER_ID}, e.g. {@code operator:7}. */
+        public String actor() {
+            return role + ":" + consumer;
+        }
     }
 
     /** Whether a statement that may write ran: only then must the commit be forced to the disk. */

@@ -422,7 +422,7 @@ async function loadService(name) {
   html += '</dl><h3>Audit trail</h3><ol class="timeline">' + audit.map(e => {
     const bad = /rejected|rolledBack|revoked|aborted/.test(e.action);
     return `<li class="${bad ? 'bad' : ''}"><time>${when(e.occurredAt)}</time><b>${esc(e.action)}</b> `
-      + `by ${esc(e.actor)}${e.generation ? ' · generation ' + e.generation : ''}${e.deviceId ? ' · ' + esc(e.deviceId) : ''}`
+      + `by ${esc(e.actor)}${e.actorLabel ? ' (says ' + esc(e.actorLabel) + ')' : ''}${e.generation ? ' · generation ' + e.generation : ''}${e.deviceId ? ' · ' + esc(e.deviceId) : ''}`
       + `${e.details ? '<div class="detail">' + esc(e.details) + '</div>' : ''}</li>`;
   }).join('') + '</ol>';
   view.innerHTML = html;

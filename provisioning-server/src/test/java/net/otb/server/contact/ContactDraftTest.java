@@ -51,4 +51,28 @@ class ContactDraftTest {
         assertThat(refusal.fields()).extracting(FieldError::field).containsExactlyInAnyOrder("name", "street");
         assertThat(refusal.reason()).contains("at most 100 characters", "control characters");
     }
+
+    @Test
+    void theTrunkZeroAfterTheCountryCodeIsDroppedAndAFrenchNumberWithItIsRefused() {
+        ContactDraft draft = new ContactDraft("Ada", "1 quai", "69002", "Lyon", "FR", "+33 (0)4 78 00 00 00", false)
+                .validate().value();
+        org.assertj.core.api.Assertions.assertThat(draft.phone()).isEqualTo("+33478000000");
+        Refusal refusal = new ContactDraft("Ada", "1 quai", "69002", "Lyon", "FR", "+33 04 78 00 00 00", false)
+                .validate().refusal();
+        org.assertj.core.api.Assertions.assertThat(refusal.fields().toString()).contains("phone").contains("trunk 0");
+    }
+
+    @Test
+    void frenchPostcodesAreFiveDigits() {
+        for (String bad : new String[] {"ABCDE", "7500", "750021"}) {
+            Refusal refusal = new ContactDraft("Ada", "1 rue", bad, "Paris", "FR", "+33123456789", false)
+                    .validate().refusal();
+            org.assertj.core.api.Assertions.assertThat(refusal).as(bad).isNotNull();
+            org.assertj.core.api.Assertions.assertThat(refusal.fields().toString()).as(bad).contains("postcode");
+        }
+        org.assertj.core.api.Assertions.assertThat(new ContactDraft("Ada", "1 Dam", "1012 ab", "Amsterdam", "NL",
+                "+31201234567", false).validate().value().postcode()).isEqualTo("1012 AB");
+        org.assertj.core.api.Assertions.assertThat(new ContactDraft("Ada", "1 Main St", "SW1A 1AA", "London", "GB",
+                "+442012345678", false).validate().isAccepted()).isTrue();
+    }
 }

@@ -195,6 +195,40 @@ class OfferChangeRefusalsTest {
     }
 
     @Test
+    void aPaymentWithoutIdThenOneWithAnIdAreTwoPaymentsAndTheSecondIsRefused() {
+        harness.service("otb-noid", "starter.v1", "192.0.2.14", null);
+        long orderId = changeOffers("otb-noid", body("offer", "business.v1", "acceptedContracts", ALL_CONTRACTS))
+                .json().path("orderId").asLong();
+        assertThat(harness.post("/1.0/me/order/" + orderId + "/pay", null).status()).isEqualTo(200);
+        assertThat(harness.post("/1.0/me/order/" + orderId + "/pay", null).status()).as("the same notification again")
+                .isEqualTo(200);
+        assertProblem(harness.post("/1.0/me/order/" + orderId + "/pay", body("paymentId", "pay-9")), 409,
+                "already-paid", "without paymentId", "pay-9");
+        assertThat(harness.get("/1.0/me/refund?orderId=" + orderId).json()).hasSize(1);
+    }
+
+    @Test
+    void anOperatorsDirectOfferChangeIsRefusedWhileAnOrderIsOpenAndTheRefusalNamesTheOrder() {
+        harness.service("otb-direct", "starter.v1", "192.0.2.15", null);
+        long orderId = changeOffers("otb-direct", body("offer", "business.v1", "acceptedContracts", ALL_CONTRACTS))
+                .json().path("orderId").asLong();
+        Answer direct = harness.post("/1.0/admin/services/otb-direct/desiredOffer", body("offer", "business.v1"));
+        assertProblem(direct, 409, "open-migration", "order " + orderId, "nothing was changed");
+        assertThat(direct.json().path("orderId").asLong()).isEqualTo(orderId);
+        Answer bulk = harness.post("/1.0/admin/desiredOffers", body("offer", "business.v1",
+                "serviceNames", List.of("otb-direct")));
+        assertProblem(bulk, 409, "open-migration", "order " + orderId);
+        assertThat(harness.get("/1.0/overTheBox/otb-direct").json().path("offer").asText()).isEqualTo("starter.v1");
+        Answer second = changeOffers("otb-direct", body("offer", "business.v1", "acceptedContracts", ALL_CONTRACTS));
+        assertProblem(second, 409, "open-migration", "order " + orderId);
+
+        assertThat(harness.post("/1.0/me/order/" + orderId + "/pay", null).status()).isEqualTo(200);
+        assertThat(harness.get("/1.0/overTheBox/otb-direct").json().path("offer").asText()).isEqualTo("business.v1");
+        assertThat(harness.post("/1.0/admin/services/otb-direct/desiredOffer", body("offer", "starter.v1")).status())
+                .as("once the order is done").isEqualTo(200);
+    }
+
+    @Test
     void contactsAreValidatedPerFieldAndTheDefaultComesFirst() {
         Answer bad = harness.post("/1.0/me/contact", body("name", "", "street", "2 avenue", "postcode", "7500!",
                 "city", "Lyon", "country", "France", "phone", "04"));
