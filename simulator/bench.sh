@@ -1,5 +1,5 @@
 #!/bin/sh
-# The fleet bench (DESIGN §8) at 10,000 boxes by default: raises the open-files limit as far as allowed (each box
+# The fleet bench (docs/architecture.md#budgets) at 10,000 boxes by default: raises the open-files limit as far as allowed (each box
 # holds a socket in this JVM, each session one in the server's: 10,000 boxes need a limit above ~10,100 in each),
 # gives the fleet JVM the heap it needs, and passes the rest on, e.g. `simulator/bench.sh --devices 2000`.
 # Build first: mvn -q -DskipTests package

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Agent footprint benchmark (DESIGN §8): starts a local mTLS test server and the agent jar with -Xmx16m against it,
+# Agent footprint benchmark (docs/architecture.md#budgets): starts a local mTLS test server and the agent jar with -Xmx16m against it,
 # then prints start -> hello / applied, RSS (from /proc), heap used (jcmd), thread count and idle CPU.
 # Usage (from the repository root): agent/dist/bench-agent.sh [idle-seconds] [extra agent JVM flags...]
 # Example: agent/dist/bench-agent.sh 10 -XX:+UseSerialGC -XX:TieredStopAtLevel=1

@@ -1,4 +1,4 @@
--- Scale out (DESIGN §7): several instances on one PostgreSQL. Portable SQL (H2 and PostgreSQL).
+-- Scale out (docs/architecture.md#scale-out): several instances on one PostgreSQL. Portable SQL (H2 and PostgreSQL).
 
 -- The box's ownership row is its devices row: the instance holding its session, and the fencing token that
 -- grows at every takeover (each accepted hello). Every write an instance makes for a box checks the token its

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * DESIGN §9.4: the agent runs as a child JVM (the real {@code AgentMain} with a config file) and is killed with
+ * docs/architecture.md#the-store-and-its-invariants (invariant 4): the agent runs as a child JVM (the real {@code AgentMain} with a config file) and is killed with
  * SIGKILL at random instants while profiles are being pushed, applied and confirmed. After each kill the state
  * file must be a complete profile, never older than what the server was told, and the restarted agent must put
  * exactly that profile back into its backend before it says hello.

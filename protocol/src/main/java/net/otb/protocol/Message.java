@@ -1,7 +1,7 @@
 package net.otb.protocol;
 
 /**
- * A message of the agent protocol (DESIGN §3). On the wire each message is one JSON object whose
+ * A message of the agent protocol (docs/architecture.md#agent-protocol). On the wire each message is one JSON object whose
  * {@code type} field names the record; unknown fields are ignored so that newer peers can add them.
  * {@link net.otb.protocol.codec.MessageMapper} maps each permitted record to and from JSON.
  */

@@ -26,7 +26,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One connection's session (DESIGN §3), agent side: {@code hello} once TLS is up, {@code welcome} within the
+ * One connection's session (docs/architecture.md#agent-protocol), agent side: {@code hello} once TLS is up, {@code welcome} within the
  * handshake timeout, heartbeats (three periods without a word from the server close the link), and every
  * server message turned into a call on the {@link SessionOwner}. One instance per connection.
  */

@@ -20,7 +20,7 @@ import net.otb.protocol.pki.Pem;
 import net.otb.protocol.testing.TestPki;
 
 /**
- * The agent's footprint benchmark (DESIGN §8: -Xmx16m, RSS ≤ 64 MB, start → connected ≤ 1.5 s, idle CPU ~0).
+ * The agent's footprint benchmark (docs/architecture.md#budgets: -Xmx16m, RSS ≤ 64 MB, start → connected ≤ 1.5 s, idle CPU ~0).
  * Starts a local mTLS test server, then the real agent jar as a child process with {@code -Xmx16m} against it,
  * and prints: start → hello (TLS up, hello sent), start → first profile applied, RSS and peak RSS (from /proc),
  * heap used (jcmd GC.heap_info, all generations), thread count, classes loaded (jcmd VM.class_hierarchy, with the

@@ -45,7 +45,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Full mutual-TLS handshakes per server CPU-second, for each TLS provider (DESIGN §8).
+ * Full mutual-TLS handshakes per server CPU-second, for each TLS provider (docs/architecture.md#budgets).
  *
  * <p>A server on 127.0.0.1 with one event-loop thread accepts connections from {@code --connections}
  * concurrent clients (in this JVM, on their own event-loop thread); each client completes a TLS 1.3

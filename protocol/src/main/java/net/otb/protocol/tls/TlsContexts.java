@@ -37,7 +37,7 @@ public final class TlsContexts {
             "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256");
 
     /**
-     * Key-exchange groups for the BoringSSL provider: P-256 first, as DESIGN §3 and the handshake budget
+     * Key-exchange groups for the BoringSSL provider: P-256 first, as docs/architecture.md#agent-protocol and the handshake budget
      * assume; X25519 still accepted because a JDK 17 peer offers it first (the JDK provider's groups can
      * only be set JVM-wide, with {@code jdk.tls.namedGroups}).
      */

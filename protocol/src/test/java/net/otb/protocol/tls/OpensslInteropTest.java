@@ -80,7 +80,7 @@ class OpensslInteropTest {
             String output = finish(client);
             assertThat(output).contains("Verify return code: 0 (ok)").contains("TLSv1.3");
             if (provider == TlsProvider.OPENSSL) {
-                assertThat(output).as("ECDHE on P-256, as DESIGN §3 asks").contains("Server Temp Key: ECDH, prime256v1");
+                assertThat(output).as("ECDHE on P-256, as docs/architecture.md#agent-protocol asks").contains("Server Temp Key: ECDH, prime256v1");
             }
         }
     }

@@ -13,7 +13,7 @@ import net.otb.server.api.Router;
 import net.otb.server.store.Database;
 
 /**
- * Checks OVH's signed requests (DESIGN §4): the application and consumer keys exist and belong together, the
+ * Checks OVH's signed requests (docs/architecture.md#the-order-api): the application and consumer keys exist and belong together, the
  * timestamp is within ±window of the server's clock, the signature covers this method, URL, body and timestamp,
  * and the consumer key's rules grant the call (but on {@link #ANY_ROLE_ROUTES}, which any signed caller may read). Refusals are problem+json 401 (who you are is not proven) or 403 (proven, not allowed), with OVH's
  * {@code errorCode} and {@code message}. Thread-safe; runs on the HTTP workers.

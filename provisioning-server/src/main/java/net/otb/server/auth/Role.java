@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The kinds of caller (DESIGN §4), each with the access rules its consumer keys get by default: the four the order
+ * The kinds of caller (docs/architecture.md#the-order-api), each with the access rules its consumer keys get by default: the four the order
  * system's journey needs, and a read-only operator ({@link #VIEWER}, the console's watcher). Paths are relative to
  * {@code /1.0}, as in OVH's rules. Every signed caller may also read {@code GET /1.0/auth/currentCredential}
  * ({@link Authenticator#ANY_ROLE_ROUTES}), whatever its rules.

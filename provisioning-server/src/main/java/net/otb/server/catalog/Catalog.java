@@ -18,7 +18,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * What can be sold and shaped (DESIGN §5): offers, hardware and box models. Read from a JSON file; the
+ * What can be sold and shaped (docs/architecture.md#the-order-api): offers, hardware and box models. Read from a JSON file; the
  * defaults are the bundled {@code net/otb/server/catalog/default-catalog.json}. Validated on load: a bad
  * file is refused with the path of the faulty field. Immutable.
  */

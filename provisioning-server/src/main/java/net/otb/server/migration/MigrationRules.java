@@ -13,7 +13,7 @@ import net.otb.server.order.Refusal;
 import net.otb.server.order.Result;
 
 /**
- * The rules of the offer change (DESIGN §5) as plain functions of a service's state and the catalog: no socket,
+ * The rules of the offer change (docs/architecture.md#the-order-api) as plain functions of a service's state and the catalog: no socket,
  * no SQL, so every rule is tested on its own. Each method returns a refusal value that names what is wrong.
  */
 public final class MigrationRules {

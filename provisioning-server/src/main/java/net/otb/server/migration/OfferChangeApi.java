@@ -18,7 +18,7 @@ import net.otb.server.order.Refusal;
 import net.otb.server.order.Result;
 
 /**
- * The order system's routes for the offer change (DESIGN §4) and the OpenAPI document of the whole API. Handlers
+ * The order system's routes for the offer change (docs/architecture.md#the-order-api) and the OpenAPI document of the whole API. Handlers
  * only parse, call {@link OfferChange} and render: a refusal becomes problem+json (404, 409 or 400) and, being
  * thrown, rolls the transaction back. Found by {@link java.util.ServiceLoader}; registers the hello listener that
  * completes a migration when the shipped box connects.

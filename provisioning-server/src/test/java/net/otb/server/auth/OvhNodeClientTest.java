@@ -118,7 +118,7 @@ class OvhNodeClientTest {
         assertThat(process.exitValue()).as("node journey.js: %s", err).isZero();
         JsonNode answers = json.readTree(new String(out, StandardCharsets.UTF_8));
 
-        // each answer has the shape the public API's (DESIGN §4), as the client parsed it
+        // each answer has the shape the public API's (docs/architecture.md#the-order-api), as the client parsed it
         assertThat(answers.path("time").asLong()).isCloseTo(Instant.now().getEpochSecond(),
                 org.assertj.core.data.Offset.offset(60L));
         JsonNode offers = answers.path("offers");

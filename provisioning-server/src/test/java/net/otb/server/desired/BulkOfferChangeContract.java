@@ -206,7 +206,7 @@ public abstract class BulkOfferChangeContract {
                     .satisfies(s -> assertThat(s.desiredGeneration()).isEqualTo(2));
             return null;
         });
-        // DESIGN §9.1: no path changes a service's IP
+        // docs/architecture.md#the-store-and-its-invariants (invariant 1): no path changes a service's IP
         assertThat(ips(bulk)).isEqualTo(ipsBefore);
         assertThat(changes.profiles()).allSatisfy(p -> assertThat(p.serviceIp()).isEqualTo(ipsBefore.get(p.serviceName())));
     }

@@ -3,7 +3,7 @@ package net.otb.server.migration;
 import java.util.List;
 import net.otb.server.order.Money;
 
-/** The DESIGN §5 catalog defaults as the rules see them, for tests that need no store. */
+/** The docs/architecture.md#the-order-api catalog defaults as the rules see them, for tests that need no store. */
 final class DefaultTerms implements MigrationCatalog {
 
     static final Contract CGV = new Contract("cgv-otb", "https://example.org/contracts/cgv-otb.pdf");

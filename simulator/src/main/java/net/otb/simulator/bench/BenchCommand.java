@@ -44,7 +44,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code simulator bench}: the figures of DESIGN §8 for N boxes. The server runs in a child JVM (its heap
+ * {@code simulator bench}: the figures of docs/architecture.md#budgets for N boxes. The server runs in a child JVM (its heap
  * and CPU time are then its own, and it can be killed for real); the fleet runs here. Phases:
  * <ol>
  *   <li>the {@code openssl speed} bound of a full P-256 mTLS handshake;</li>

@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code simulator latency}: the DESIGN §8 budget "one device, payment → applied on loopback, simulated backend:
+ * {@code simulator latency}: the docs/architecture.md#budgets budget "one device, payment → applied on loopback, simulated backend:
  * p50 ≤ 50 ms", measured with {@link PaymentLatency} and printed stage by stage.
  */
 @Command(name = "latency", mixinStandardHelpOptions = true,
@@ -109,7 +109,7 @@ public final class LatencyCommand implements java.util.concurrent.Callable<Integ
             met &= s.p50Ms() <= BUDGET_P50_MS;
             verdicts.add(String.format("%s %.1f ms", model.wireName(), s.p50Ms()));
         }
-        out.printf("budget (DESIGN §8) payment → applied p50 ≤ %.0f ms on every box model: %s (p50 %s)%n",
+        out.printf("budget (docs/architecture.md#budgets) payment → applied p50 ≤ %.0f ms on every box model: %s (p50 %s)%n",
                 BUDGET_P50_MS, met ? "MET" : "NOT MET", String.join(", ", verdicts));
         return met;
     }

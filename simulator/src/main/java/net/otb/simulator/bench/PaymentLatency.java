@@ -47,7 +47,7 @@ import net.otb.simulator.lab.EmbeddedServer;
 import net.otb.simulator.lab.Provisioning;
 
 /**
- * Payment → applied for one box at a time (DESIGN §8: p50 ≤ 50 ms on loopback, simulated backend). An embedded
+ * Payment → applied for one box at a time (docs/architecture.md#budgets: p50 ≤ 50 ms on loopback, simulated backend). An embedded
  * server (H2 file database and dev PKI in a scratch folder, the HTTP API and the mTLS gateway on 127.0.0.1) and
  * one real agent per box model over a {@link SimulatedBox}. Each sample is the guide's offer change without a
  * box, through the HTTP API as the order system makes it (quote, {@code changeOffers} with the contracts

@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 /** {@code simulator campaign}: the randomized fault campaign (docs/reliability.md#fault-campaign). */
 @Command(name = "campaign", mixinStandardHelpOptions = true,
         description = "Seeded random schedules of order-system calls and faults over a real server, store and agents;"
-                + " checks DESIGN §9's invariants after each run. Exit code 0 when no run broke one.")
+                + " checks the invariants of docs/architecture.md#the-store-and-its-invariants after each run. Exit code 0 when no run broke one.")
 public final class CampaignCommand implements Callable<Integer> {
 
     @Option(names = "--seed", description = "the campaign's seed (default: a fresh random one, printed)")

@@ -19,7 +19,7 @@ import net.otb.simulator.hardware.AppliedHistory;
 
 /**
  * Reads what a run left (the store over JDBC, every box's {@code state.json} and applied history, the audit
- * log) and holds it against the {@link Ledger} of what was answered, invariant by invariant (DESIGN §9):
+ * log) and holds it against the {@link Ledger} of what was answered, invariant by invariant (docs/architecture.md#the-store-and-its-invariants):
  * <ul>
  *   <li>{@code answered-once}: each answered change exists exactly once (an order per answered
  *       {@code changeOffers}, none for a retry of the same key; answered payments, cancellations, shipments,

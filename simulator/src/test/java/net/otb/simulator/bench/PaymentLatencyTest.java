@@ -37,6 +37,6 @@ class PaymentLatencyTest {
         });
         LatencyCommand.print(report, settings, out);
         assertThat(bytes.toString(StandardCharsets.UTF_8))
-                .contains("1 box(es)", "PAYMENT → AGENT APPLIED", "budget (DESIGN §8)");
+                .contains("1 box(es)", "PAYMENT → AGENT APPLIED", "budget (docs/architecture.md#budgets)");
     }
 }
