@@ -327,6 +327,9 @@ public final class ProvisioningServer implements AutoCloseable {
                 return t;
             });
             housekeeping.scheduleWithFixedDelay(this::purgeIdempotencyKeys, 1, 60, TimeUnit.MINUTES);
+            // a revocation made with the PKI tool while the server runs: effective within seconds, never erased
+            housekeeping.scheduleWithFixedDelay(this::refreshRevocations, REVOCATIONS_CHECK_SECONDS,
+                    REVOCATIONS_CHECK_SECONDS, TimeUnit.SECONDS);
             if (tickets != null) {
                 housekeeping.scheduleWithFixedDelay(() -> tickets.install(sslContext), 1, 1, TimeUnit.MINUTES);
             }
@@ -505,6 +508,22 @@ public final class ProvisioningServer implements AutoCloseable {
         if (database != null) {
             database.close();
             database = null;
+        }
+    }
+
+    /** How often the revocation list's file is looked at for what another process (the PKI tool) added. */
+    static final long REVOCATIONS_CHECK_SECONDS = 2;
+
+    private void refreshRevocations() {
+        try {
+            java.util.Set<String> added = context.revocations().refresh();
+            if (!added.isEmpty()) {
+                LOG.info("event=tls.revocations_added count={} serials={}", added.size(),
+                        net.otb.protocol.logging.LogFields.value(String.join(",", added)));
+                gateway.closeRevokedCertificates(added);
+            }
+        } catch (PkiException | RuntimeException e) {
+            LOG.warn("event=tls.revocations_unreadable error={}", net.otb.protocol.logging.LogFields.value(e.getMessage()));
         }
     }
 

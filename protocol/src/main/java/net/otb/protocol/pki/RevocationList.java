@@ -36,6 +36,8 @@ public final class RevocationList {
 
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
     private final Path file;
+    /** The file's modification time, size and key when last read or written, to see another process's write. */
+    private volatile String fileStamp;
 
     private RevocationList(Path file) {
         this.file = file;
@@ -54,6 +56,39 @@ public final class RevocationList {
      */
     public static RevocationList load(Path file) throws PkiException {
         RevocationList list = new RevocationList(file);
+        list.entries.putAll(read(file));
+        list.fileStamp = stamp(file);
+        return list;
+    }
+
+    /**
+     * Takes in what another process added to the file since it was last read or written here (the PKI tool's
+     * {@code revoke} while the server runs): entries are only ever added, never dropped. Cheap when the file did not
+     * change (its modification time and size are compared).
+     *
+     * @return the serials newly revoked, in no order; empty when nothing changed or there is no file
+     * @throws PkiException when the file changed and cannot be read; the list in memory stays as it was
+     */
+    public synchronized java.util.Set<String> refresh() throws PkiException {
+        if (file == null) {
+            return java.util.Set.of();
+        }
+        String now = stamp(file);
+        if (java.util.Objects.equals(now, fileStamp)) {
+            return java.util.Set.of();
+        }
+        java.util.Set<String> added = new java.util.HashSet<>();
+        for (Map.Entry<String, Entry> e : read(file).entrySet()) {
+            if (entries.putIfAbsent(e.getKey(), e.getValue()) == null) {
+                added.add(e.getKey());
+            }
+        }
+        fileStamp = now;
+        return added;
+    }
+
+    private static Map<String, Entry> read(Path file) throws PkiException {
+        Map<String, Entry> found = new java.util.HashMap<>();
         try {
             JsonNode root = Json.MAPPER.readTree(Files.readString(file, StandardCharsets.UTF_8));
             JsonNode revoked = root == null ? null : root.get("revoked");
@@ -62,15 +97,25 @@ public final class RevocationList {
             }
             for (JsonNode node : revoked) {
                 String serial = text(node, "serial", file);
-                list.entries.put(serial, new Entry(serial, node.path("cn").asText(null),
+                found.put(serial, new Entry(serial, node.path("cn").asText(null),
                         Instant.parse(text(node, "revokedAt", file)), node.path("reason").asText("")));
             }
         } catch (NoSuchFileException e) {
-            return list;
+            return found;
         } catch (IOException | RuntimeException e) {
             throw new PkiException(file + ": unreadable revocation list: " + e.getMessage(), e);
         }
-        return list;
+        return found;
+    }
+
+    private static String stamp(Path file) {
+        try {
+            java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(file,
+                    java.nio.file.attribute.BasicFileAttributes.class);
+            return a.lastModifiedTime().toMillis() + ":" + a.size() + ":" + a.fileKey();
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     public boolean isRevoked(X509Certificate certificate) {
@@ -94,6 +139,11 @@ public final class RevocationList {
     public synchronized boolean revoke(String serialHex, String commonName, Instant at, String reason)
             throws PkiException {
         String serial = serialHex.toLowerCase(java.util.Locale.ROOT);
+        if (entries.containsKey(serial)) {
+            return false;
+        }
+        // what another process (the PKI tool) wrote to the file since it was read is kept, never overwritten
+        refresh();
         if (entries.containsKey(serial)) {
             return false;
         }
@@ -126,6 +176,7 @@ public final class RevocationList {
         });
         try {
             net.otb.protocol.files.AtomicFiles.write(file, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+            fileStamp = stamp(file);
         } catch (IOException e) {
             throw new PkiException(file + ": cannot save the revocation list: " + e.getMessage(), e);
         }

@@ -179,6 +179,20 @@ public final class AgentGateway implements DeviceNotifier, AutoCloseable {
         }
     }
 
+    /**
+     * Certificates were revoked outside this server (the PKI tool wrote the revocation list): the sessions opened with
+     * them end now; new handshakes with them are refused by the trust manager, which reads the same list.
+     */
+    public void closeRevokedCertificates(java.util.Set<String> serials) {
+        registry.forEach((deviceId, channel) -> {
+            String serial = channel.attr(ChannelAttributes.CERTIFICATE_SERIAL).get();
+            if (serial != null && serials.contains(serial.toLowerCase(java.util.Locale.ROOT))) {
+                registry.remove(deviceId, channel);
+                Disconnector.disconnect(channel, LOG, deviceId, ErrorCode.FORBIDDEN, "the box's certificate was revoked");
+            }
+        });
+    }
+
     /** This instance lost its lease (paused past it): every session here may be stale, so all end. */
     public void leaseLost() {
         registry.closeAll(ErrorCode.SUPERSEDED, "this server instance lost its lease; connect again");

@@ -44,6 +44,11 @@ public final class SessionRegistry {
         return sessions.size();
     }
 
+    /** Each box's live session here. */
+    void forEach(java.util.function.BiConsumer<String, Channel> action) {
+        sessions.forEach(action);
+    }
+
     /** The boxes with a live session here (a view: it follows the sessions). */
     public java.util.Set<String> connected() {
         return java.util.Collections.unmodifiableSet(sessions.keySet());
