@@ -84,8 +84,8 @@ class HostilePeerTest {
         } catch (IOException refused) {
             // the server refused the certificate, as it must
         }
-        String refusal = server.awaitLine("refused client certificate", Duration.ofSeconds(20));
-        assertThat(refusal).contains("\\n" + FORGED);
+        String refusal = server.awaitLine("event=tls.refused", Duration.ofSeconds(20));
+        assertThat(refusal).contains("\\x0a" + FORGED);
         assertNoForgedLine();
     }
 
