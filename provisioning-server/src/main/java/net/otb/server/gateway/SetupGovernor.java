@@ -75,16 +75,10 @@ final class SetupGovernor {
      */
     synchronized Setup admit() {
         roll();
-        if (inFlight >= limit()) {
-            windowBusy = true;
-            windowRefused = true;
+        if (atBound()) {
             return null;
         }
-        inFlight++;
-        if (inFlight * 2 >= limit()) {
-            windowBusy = true;
-        }
-        return new Setup();
+        return counted();
     }
 
     /**
@@ -93,22 +87,31 @@ final class SetupGovernor {
      */
     synchronized Setup force() {
         roll();
-        inFlight++;
-        if (inFlight * 2 >= limit()) {
-            windowBusy = true;
-        }
-        return new Setup();
+        return counted();
     }
 
     /** Whether the set-ups in flight fill the bound: the gateway accepts no connection until one ends. */
     synchronized boolean full() {
         roll();
+        return atBound();
+    }
+
+    /** The bound is full: boxes wait, and the window says so to the estimate. */
+    private boolean atBound() {
         if (inFlight >= limit()) {
             windowBusy = true;
             windowRefused = true;
             return true;
         }
         return false;
+    }
+
+    private Setup counted() {
+        inFlight++;
+        if (inFlight * 2 >= limit()) {
+            windowBusy = true;
+        }
+        return new Setup();
     }
 
     private synchronized void finished(boolean completed, long started) {
